@@ -1,0 +1,124 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layering (arrows point one way):
+//
+//   CLibSSH2 CLZ4 CCrypto CZlib          system libraries + shims
+//   RhizomeWire                          frames and messages (pure Swift, no I/O)
+//   RhizomeIO                            syscalls, poll event loop, child processes
+//   RhizomeStore                         digests and compression of payloads
+//   RhizomeSSH                           libssh2 sessions, channels, known_hosts, auth
+//   RhizomeMesh                          links, routing, bootstrap of agents
+//   RhizomeModules                       modules that run inside the agent
+//   RhizomeAgent                         the agent's runtime
+//   RhizomeInventory                     inventories, host patterns, hop chains
+//   RhizomeController                    connects the tree, dispatches tasks, gathers results
+//   RhizomeCLI                           argument-parser commands only
+//   rhizome, rhizome-agent               thin entry points
+//
+// Everything the agent links is Foundation-free: the agent is a static binary
+// with a 12 MB budget, and Foundation alone would cost 7.5–44 MB.
+
+let package = Package(
+    name: "rhizome",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "rhizome", targets: ["rhizome"]),
+        .executable(name: "rhizome-agent", targets: ["rhizome-agent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: System libraries
+
+        /// libssh2, with static inline wrappers for the macros Swift cannot import.
+        .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
+        /// liblz4 block compression for payloads in transit.
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        /// libcrypto's SHA-256 (already linked by libssh2).
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        /// zlib, for gzip-compressing the agent image before bootstrap.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: Libraries
+
+        /// Frames, messages and their codec. Pure Swift: no I/O, no dependencies.
+        .target(name: "RhizomeWire"),
+        /// Thin syscall layer, the poll(2) event loop and child process spawning.
+        .target(name: "RhizomeIO"),
+        /// Content addressing: SHA-256, LZ4 and gzip.
+        .target(name: "RhizomeStore", dependencies: ["CCrypto", "CLZ4", "CZlib"]),
+        /// libssh2 sessions and channels, known_hosts policies, authentication.
+        .target(name: "RhizomeSSH", dependencies: ["CLibSSH2", "RhizomeIO", "RhizomeStore"]),
+        /// Node runtime: framed links, routing, agent bootstrap over SSH.
+        .target(
+            name: "RhizomeMesh",
+            dependencies: [
+                "RhizomeWire", "RhizomeIO", "RhizomeStore", "RhizomeSSH",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// Built-in modules that run inside the agent: command, shell, ping.
+        .target(name: "RhizomeModules", dependencies: ["RhizomeWire", "RhizomeIO"]),
+        /// The agent: start-up, handshake with its parent, task execution.
+        .target(
+            name: "RhizomeAgent",
+            dependencies: [
+                "RhizomeMesh", "RhizomeModules", "RhizomeWire", "RhizomeIO", "RhizomeStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// Ansible-compatible inventories, host patterns and hop chains.
+        .target(name: "RhizomeInventory", dependencies: ["Yams"]),
+        /// Brings up agents on the selected hosts, dispatches tasks, gathers results.
+        .target(
+            name: "RhizomeController",
+            dependencies: [
+                "RhizomeMesh", "RhizomeWire", "RhizomeSSH", "RhizomeStore", "RhizomeIO", "RhizomeInventory",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// The `rhizome` command line: argument parsing and output formatting only.
+        .target(
+            name: "RhizomeCLI",
+            dependencies: [
+                "RhizomeController", "RhizomeInventory", "RhizomeWire", "RhizomeSSH",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Executables
+
+        /// The controller's entry point.
+        .executableTarget(name: "rhizome", dependencies: ["RhizomeCLI"]),
+        /// The agent's entry point. Built fully static for targets (see Makefile).
+        .executableTarget(name: "rhizome-agent", dependencies: ["RhizomeAgent"]),
+
+        // MARK: Tests
+
+        .testTarget(name: "RhizomeWireTests", dependencies: ["RhizomeWire"]),
+        .testTarget(name: "RhizomeIOTests", dependencies: ["RhizomeIO"]),
+        .testTarget(name: "RhizomeStoreTests", dependencies: ["RhizomeStore"]),
+        .testTarget(name: "RhizomeSSHTests", dependencies: ["RhizomeSSH"]),
+        .testTarget(name: "RhizomeMeshTests", dependencies: ["RhizomeMesh", "RhizomeWire"]),
+        .testTarget(name: "RhizomeModulesTests", dependencies: ["RhizomeModules", "RhizomeWire", "RhizomeIO"]),
+        .testTarget(name: "RhizomeInventoryTests", dependencies: ["RhizomeInventory"], resources: [.copy("Corpus")]),
+        .testTarget(name: "RhizomeCLITests", dependencies: ["RhizomeCLI", "RhizomeController"]),
+        /// End-to-end tests against real sshd servers in the lab's network namespaces.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["RhizomeController", "RhizomeInventory", "RhizomeSSH", "RhizomeWire"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    target.swiftSettings = settings
+}

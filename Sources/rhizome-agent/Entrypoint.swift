@@ -1,0 +1,8 @@
+import RhizomeAgent
+
+@main
+enum Entrypoint {
+    static func main() {
+        AgentMain.run(arguments: CommandLine.arguments)
+    }
+}

@@ -1,0 +1,8 @@
+import RhizomeCLI
+
+@main
+enum Entrypoint {
+    static func main() async {
+        await RhizomeCommand.main()
+    }
+}
