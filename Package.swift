@@ -43,12 +43,15 @@ let package = Package(
         /// zlib, for gzip-compressing the agent image before bootstrap.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
+        /// GNU extensions of glibc that Swift's Glibc module does not import.
+        .target(name: "CRhizomeSystem"),
+
         // MARK: Libraries
 
         /// Frames, messages and their codec. Pure Swift: no I/O, no dependencies.
         .target(name: "RhizomeWire"),
         /// Thin syscall layer, the poll(2) event loop and child process spawning.
-        .target(name: "RhizomeIO"),
+        .target(name: "RhizomeIO", dependencies: ["CRhizomeSystem"]),
         /// Content addressing: SHA-256, LZ4 and gzip.
         .target(name: "RhizomeStore", dependencies: ["CCrypto", "CLZ4", "CZlib"]),
         /// libssh2 sessions and channels, known_hosts policies, authentication.

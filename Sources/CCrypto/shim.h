@@ -4,4 +4,5 @@
 // is exposed; the low-level SHA256_* calls are deprecated in OpenSSL 3.
 #include <openssl/evp.h>
 #include <openssl/crypto.h>
+#include <openssl/hmac.h>
 #endif

@@ -1,0 +1,153 @@
+import RhizomeStore
+
+/// How strictly host keys are checked.
+public enum HostKeyPolicy: String, Sendable, Hashable, CaseIterable {
+    /// The host must be known, with this key.
+    case strict
+    /// An unknown host is accepted and remembered; a changed key is refused.
+    case acceptNew = "accept-new"
+    /// Anything is accepted, with a loud warning. For throw-away labs only.
+    case off
+}
+
+/// The contents of an OpenSSH known_hosts file, held in memory.
+///
+/// The controller reads its file and hands the lines to relays, so every hop
+/// is checked against the controller's knowledge, never a bastion's files.
+public struct KnownHosts: Sendable, Hashable {
+    public struct Entry: Sendable, Hashable {
+        public enum Marker: String, Sendable { case none, revoked = "@revoked", certAuthority = "@cert-authority" }
+        public var marker: Marker
+        /// Comma-separated patterns, or one hashed `|1|salt|hash` name.
+        public var hosts: String
+        public var key: HostKey
+        /// 1-based line in its source.
+        public var line: Int
+    }
+
+    public private(set) var entries: [Entry] = []
+    /// Where the lines came from, for messages.
+    public var source: String
+    /// The raw lines, for handing to relays.
+    public private(set) var lines: [String] = []
+
+    public init(lines: [String], source: String) {
+        self.source = source
+        for (index, line) in lines.enumerated() {
+            self.lines.append(line)
+            if let entry = KnownHosts.parse(line, number: index + 1) { entries.append(entry) }
+        }
+    }
+
+    public init(text: String, source: String) {
+        self.init(lines: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init), source: source)
+    }
+
+    /// The result of looking a key up.
+    public enum Verdict: Hashable, Sendable {
+        case match
+        /// The host is known with other keys of the same type.
+        case mismatch(known: [Entry])
+        case unknown
+        case revoked(Entry)
+    }
+
+    /// Looks up `key` for `host:port`.
+    public func check(host: String, port: Int, key: HostKey) -> Verdict {
+        let candidates = entries(for: host, port: port)
+        if let revoked = candidates.first(where: { $0.marker == .revoked && $0.key == key }) {
+            return .revoked(revoked)
+        }
+        let plain = candidates.filter { $0.marker == .none }
+        if plain.contains(where: { $0.key == key }) { return .match }
+        let sameType = plain.filter { $0.key.type == key.type }
+        if !sameType.isEmpty { return .mismatch(known: sameType) }
+        if !plain.isEmpty { return .mismatch(known: plain) }
+        return .unknown
+    }
+
+    /// Key types known for `host:port`, to steer the host-key negotiation
+    /// towards a key we can verify.
+    public func keyTypes(host: String, port: Int) -> [String] {
+        var seen: [String] = []
+        for entry in entries(for: host, port: port) where entry.marker == .none && !seen.contains(entry.key.type) {
+            seen.append(entry.key.type)
+        }
+        return seen
+    }
+
+    /// The known_hosts line recording `key` for `host:port`.
+    public static func line(host: String, port: Int, key: HostKey) -> String {
+        "\(port == 22 ? host : "[\(host)]:\(port)") \(key.knownHostsText)"
+    }
+
+    /// Adds a line (after accept-new).
+    public mutating func append(_ line: String) {
+        lines.append(line)
+        if let entry = KnownHosts.parse(line, number: lines.count) { entries.append(entry) }
+    }
+
+    // MARK: Matching
+
+    func entries(for host: String, port: Int) -> [Entry] {
+        let name = port == 22 ? host : "[\(host)]:\(port)"
+        return entries.filter { KnownHosts.matches(patterns: $0.hosts, name: name) }
+    }
+
+    static func matches(patterns: String, name: String) -> Bool {
+        if patterns.hasPrefix("|1|") { return matchesHashed(patterns, name: name) }
+        var matched = false
+        for pattern in patterns.split(separator: ",") {
+            if pattern.hasPrefix("!") {
+                if wildcardMatch(pattern.dropFirst(), name) { return false }
+            } else if wildcardMatch(pattern[...], name) {
+                matched = true
+            }
+        }
+        return matched
+    }
+
+    static func matchesHashed(_ field: String, name: String) -> Bool {
+        let parts = field.split(separator: "|", omittingEmptySubsequences: false)
+        // "", "1", salt, hash
+        guard parts.count == 4, let salt = Base64.decode(String(parts[2])), let hash = Base64.decode(String(parts[3])) else {
+            return false
+        }
+        return HMACSHA1.authenticationCode(key: salt, data: Array(name.utf8)) == hash
+    }
+
+    /// `*` and `?` glob, case-insensitive as OpenSSH matches host names.
+    static func wildcardMatch(_ pattern: Substring, _ name: String) -> Bool {
+        let p = Array(pattern.lowercased().utf8)
+        let n = Array(name.lowercased().utf8)
+        var pi = 0, ni = 0, star = -1, mark = 0
+        while ni < n.count {
+            if pi < p.count && (p[pi] == UInt8(ascii: "?") || p[pi] == n[ni]) {
+                pi += 1; ni += 1
+            } else if pi < p.count && p[pi] == UInt8(ascii: "*") {
+                star = pi; mark = ni; pi += 1
+            } else if star >= 0 {
+                pi = star + 1; mark += 1; ni = mark
+            } else {
+                return false
+            }
+        }
+        while pi < p.count && p[pi] == UInt8(ascii: "*") { pi += 1 }
+        return pi == p.count
+    }
+
+    static func parse(_ line: String, number: Int) -> Entry? {
+        let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard let first = fields.first, !first.hasPrefix("#") else { return nil }
+        var index = 0
+        var marker = Entry.Marker.none
+        if first.hasPrefix("@") {
+            guard let m = Entry.Marker(rawValue: String(first)) else { return nil }
+            marker = m
+            index = 1
+        }
+        guard fields.count >= index + 3, let blob = Base64.decode(String(fields[index + 2])), !blob.isEmpty else { return nil }
+        return Entry(marker: marker, hosts: String(fields[index]),
+                     key: HostKey(type: String(fields[index + 1]), blob: blob), line: number)
+    }
+}

@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import RhizomeIO
+
+/// Opens TCP connections with a timeout, over IPv4 or IPv6.
+public enum TCPSocket {
+    /// Connects to `host:port`, trying each resolved address in turn within
+    /// `timeout` seconds overall. Returns a blocking socket with TCP_NODELAY.
+    ///
+    /// In the static agent only numeric addresses resolve (static glibc has no
+    /// NSS); the controller hands relays numeric addresses.
+    public static func connect(host: String, port: Int, timeout: Double) throws(SSHError) -> CInt {
+        let endpoint = formatEndpoint(host: host, port: port)
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_protocol = Int32(IPPROTO_TCP)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host, String(port), &hints, &list)
+        guard rc == 0, let first = list else {
+            throw SSHError(.resolve, endpoint: endpoint, "cannot resolve \(host): \(String(cString: gai_strerror(rc)))")
+        }
+        defer { freeaddrinfo(list) }
+
+        let deadline = Clock.seconds() + timeout
+        var lastError = "no address"
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let info = cursor {
+            cursor = info.pointee.ai_next
+            let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), Int32(IPPROTO_TCP))
+            guard fd >= 0 else {
+                lastError = String(cString: strerror(errno))
+                continue
+            }
+            let descriptor = FileDescriptor(rawValue: fd)
+            do {
+                try descriptor.setNonBlocking()
+                if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) != 0 {
+                    guard errno == EINPROGRESS else { throw Errno.current("connect") }
+                    var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    let remaining = Int32(max(0, (deadline - Clock.seconds()) * 1000))
+                    var ready: Int32
+                    repeat { ready = poll(&pfd, 1, remaining) } while ready < 0 && errno == EINTR
+                    if ready == 0 {
+                        descriptor.close()
+                        throw SSHError(.timeout, endpoint: endpoint, "connect timed out after \(formatSeconds(timeout))")
+                    }
+                    var soError: CInt = 0
+                    var length = socklen_t(MemoryLayout<CInt>.size)
+                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &length)
+                    if soError != 0 { throw Errno(soError, call: "connect") }
+                }
+                try descriptor.setNonBlocking(false)
+                var one: CInt = 1
+                setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<CInt>.size))
+                return fd
+            } catch let error as Errno {
+                descriptor.close()
+                lastError = String(cString: strerror(error.rawValue))
+            } catch let error as SSHError {
+                throw error
+            } catch {
+                descriptor.close()
+                lastError = "\(error)"
+            }
+        }
+        throw SSHError(.connect, endpoint: endpoint, "cannot connect: \(lastError)")
+    }
+
+    static func formatEndpoint(host: String, port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+func formatSeconds(_ seconds: Double) -> String {
+    seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
+}
