@@ -59,20 +59,14 @@ let package = Package(
         /// Node runtime: framed links, routing, agent bootstrap over SSH.
         .target(
             name: "RhizomeMesh",
-            dependencies: [
-                "RhizomeWire", "RhizomeIO", "RhizomeStore", "RhizomeSSH",
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["RhizomeWire", "RhizomeIO", "RhizomeStore", "RhizomeSSH"]
         ),
         /// Built-in modules that run inside the agent: command, shell, ping.
         .target(name: "RhizomeModules", dependencies: ["RhizomeWire", "RhizomeIO"]),
         /// The agent: start-up, handshake with its parent, task execution.
         .target(
             name: "RhizomeAgent",
-            dependencies: [
-                "RhizomeMesh", "RhizomeModules", "RhizomeWire", "RhizomeIO", "RhizomeStore",
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["RhizomeMesh", "RhizomeModules", "RhizomeWire", "RhizomeIO", "RhizomeStore"]
         ),
         /// Ansible-compatible inventories, host patterns and hop chains.
         .target(name: "RhizomeInventory", dependencies: ["Yams"]),
@@ -120,8 +114,18 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-for target in package.targets where target.type != .system {
+/// Targets linked into the static agent. They do without the implicitly
+/// imported _StringProcessing module (regex support), which costs the agent ~1 MB.
+let agentTargets: Set<String> = [
+    "RhizomeWire", "RhizomeIO", "RhizomeStore", "RhizomeSSH", "RhizomeMesh", "RhizomeModules", "RhizomeAgent",
+    "rhizome-agent",
+]
+
+for target in package.targets where target.type != .system && target.name != "CRhizomeSystem" {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
+    if agentTargets.contains(target.name) {
+        settings.append(.unsafeFlags(["-Xfrontend", "-disable-implicit-string-processing-module-import"]))
+    }
     target.swiftSettings = settings
 }

@@ -81,3 +81,11 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable {
         return (FileDescriptor(rawValue: fds[0]), FileDescriptor(rawValue: fds[1]))
     }
 }
+
+/// Unbuffered writes to stderr (fd 2), safe from any thread.
+public enum StandardError {
+    public static func write(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = try? FileDescriptor.standardError.write(bytes[...])
+    }
+}

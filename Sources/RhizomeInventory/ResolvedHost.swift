@@ -66,12 +66,14 @@ public struct ConnectionSpec: Sendable, Hashable {
     public var become: Bool
     public var becomeUser: String?
     public var becomeMethod: String?
+    /// `ansible_become_password` / `ansible_become_pass`. Never printed.
+    public var becomePassword: String?
 
     public init(address: String, port: Int = 22, user: String? = nil, identityFiles: [String] = [],
                 knownHostsFile: String? = nil, hostKeyChecking: HostKeyChecking? = nil,
                 connectTimeout: Double? = nil, kind: Kind = .ssh, viaMode: ViaMode = .relay,
                 password: String? = nil, become: Bool = false, becomeUser: String? = nil,
-                becomeMethod: String? = nil) {
+                becomeMethod: String? = nil, becomePassword: String? = nil) {
         self.address = address
         self.port = port
         self.user = user
@@ -85,6 +87,7 @@ public struct ConnectionSpec: Sendable, Hashable {
         self.become = become
         self.becomeUser = becomeUser
         self.becomeMethod = becomeMethod
+        self.becomePassword = becomePassword
     }
 }
 

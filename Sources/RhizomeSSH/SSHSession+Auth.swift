@@ -103,9 +103,13 @@ extension SSHSession {
         var buffer = [UInt8](repeating: 0, count: 8192)
         let n = fread(&buffer, 1, buffer.count, file)
         let text = String(decoding: buffer.prefix(n), as: UTF8.self)
-        if text.contains("ENCRYPTED") { return true }
+        let lines = text.split(separator: "\n")
+        // PEM keys: "Proc-Type: 4,ENCRYPTED" or "BEGIN ENCRYPTED PRIVATE KEY".
+        if lines.contains(where: { $0.hasPrefix("Proc-Type:") && $0.hasSuffix("ENCRYPTED") || $0.hasPrefix("-----BEGIN ENCRYPTED") }) {
+            return true
+        }
         // openssh-key-v1: the cipher name follows the magic; "none" means clear.
-        if text.contains("BEGIN OPENSSH PRIVATE KEY") {
+        if lines.first?.hasPrefix("-----BEGIN OPENSSH PRIVATE KEY") == true {
             let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
             if let decoded = Base64.decode(body), decoded.count > 19 {
                 let cipherLength = Int(decoded[15]) << 24 | Int(decoded[16]) << 16 | Int(decoded[17]) << 8 | Int(decoded[18])

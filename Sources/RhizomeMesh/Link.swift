@@ -1,0 +1,162 @@
+import RhizomeIO
+import RhizomeWire
+
+/// Hears whole messages arriving on a link. Called on the loop thread.
+public protocol LinkDelegate: AnyObject {
+    func link(_ link: Link, didReceive envelope: Envelope)
+    /// Peer diagnostics (an agent's stderr), line by line.
+    func link(_ link: Link, didReceiveDiagnostics text: String)
+    func linkDidDrain(_ link: Link)
+    /// The link is gone; `reason` says why (nil: the peer closed it cleanly).
+    func link(_ link: Link, didCloseWith reason: String?)
+}
+
+extension LinkDelegate {
+    public func link(_ link: Link, didReceiveDiagnostics text: String) {}
+    public func linkDidDrain(_ link: Link) {}
+}
+
+/// A framed, message-level connection to a neighbour node.
+///
+/// Outgoing messages are cut into frames and queued in two classes: control
+/// frames always go out before bulk frames, so a ping never waits behind a
+/// file transfer for more than one frame.
+public final class Link: TransportDelegate {
+    public enum Priority: Sendable { case control, bulk }
+
+    /// The neighbour's node id (known after the handshake).
+    public var peer: NodeID
+    /// This end's node id.
+    public var local: NodeID
+    public let transport: any Transport
+    public weak var delegate: (any LinkDelegate)?
+    public private(set) var statistics = LinkStatistics()
+    public private(set) var isClosed = false
+
+    private var decoder = FrameDecoder()
+    private var assembler = MessageAssembler()
+    private var control: [[UInt8]] = []
+    private var bulk: [[UInt8]] = []
+    private var diagnostics: [UInt8] = []
+    /// Bytes handed to the transport at most at a time, so that queued control
+    /// frames can overtake bulk data that has not been handed over yet.
+    private let transportHighWater = 256 << 10
+
+    public init(local: NodeID, peer: NodeID, transport: any Transport) {
+        self.local = local
+        self.peer = peer
+        self.transport = transport
+    }
+
+    public func start(on loop: EventLoop, delegate: any LinkDelegate) {
+        self.delegate = delegate
+        transport.start(on: loop, delegate: self)
+    }
+
+    /// Feeds bytes that arrived before the link started (read during the handshake).
+    public func inject(_ bytes: [UInt8]) {
+        statistics.bytesReceived += UInt64(bytes.count)
+        decode(bytes)
+    }
+
+    /// Sends a message.
+    public func send(_ envelope: Envelope, priority: Priority = .control) {
+        guard !isClosed else { return }
+        let frames = envelope.frames()
+        statistics.framesSent += UInt64(frames.count)
+        for frame in frames {
+            let bytes = frame.bytes
+            statistics.bytesSent += UInt64(bytes.count)
+            if priority == .control { control.append(bytes) } else { bulk.append(bytes) }
+        }
+        pump()
+    }
+
+    /// Bytes waiting here or in the transport.
+    public var pendingBytes: Int {
+        transport.pendingBytes + control.reduce(0) { $0 + $1.count } + bulk.reduce(0) { $0 + $1.count }
+    }
+
+    public func close(reason: String? = nil) {
+        guard !isClosed else { return }
+        closeReason = reason
+        transport.close()
+    }
+
+    private var closeReason: String?
+
+    private func pump() {
+        while transport.pendingBytes < transportHighWater {
+            if !control.isEmpty {
+                transport.send(control.removeFirst())
+            } else if !bulk.isEmpty {
+                transport.send(bulk.removeFirst())
+            } else {
+                break
+            }
+        }
+    }
+
+    private func decode(_ bytes: [UInt8]) {
+        decoder.append(bytes)
+        do {
+            while let frame = try decoder.nextFrame() {
+                statistics.framesReceived += 1
+                if let envelope = try assembler.push(frame) {
+                    delegate?.link(self, didReceive: envelope)
+                    if isClosed { return }
+                }
+            }
+        } catch {
+            let message = "protocol error from \(peer): \(error)"
+            send(Envelope(ProtocolErrorMessage(message: message), destination: peer, source: local))
+            close(reason: message)
+        }
+    }
+
+    // MARK: TransportDelegate
+
+    public func transport(_ transport: any Transport, didRead bytes: [UInt8]) {
+        statistics.bytesReceived += UInt64(bytes.count)
+        decode(bytes)
+    }
+
+    public func transport(_ transport: any Transport, didReadDiagnostics bytes: [UInt8]) {
+        diagnostics.append(contentsOf: bytes)
+        while let newline = diagnostics.firstIndex(of: UInt8(ascii: "\n")) {
+            let line = String(decoding: diagnostics[..<newline], as: UTF8.self)
+            diagnostics.removeSubrange(...newline)
+            delegate?.link(self, didReceiveDiagnostics: line)
+        }
+        if diagnostics.count > 64 << 10 {
+            delegate?.link(self, didReceiveDiagnostics: String(decoding: diagnostics, as: UTF8.self))
+            diagnostics.removeAll()
+        }
+    }
+
+    public func transportDidDrain(_ transport: any Transport) {
+        pump()
+        if control.isEmpty && bulk.isEmpty && transport.pendingBytes == 0 {
+            delegate?.linkDidDrain(self)
+        }
+    }
+
+    public func transport(_ transport: any Transport, didCloseWith error: (any Error)?) {
+        guard !isClosed else { return }
+        isClosed = true
+        control.removeAll()
+        bulk.removeAll()
+        var reason = closeReason ?? error.map { "\($0)" }
+        if reason == nil {
+            do { try decoder.finish() } catch { reason = "link closed in the middle of a frame: \(error)" }
+        }
+        if !diagnostics.isEmpty {
+            delegate?.link(self, didReceiveDiagnostics: String(decoding: diagnostics, as: UTF8.self))
+            diagnostics.removeAll()
+        }
+        delegate?.link(self, didCloseWith: reason)
+    }
+}
+
+@available(*, unavailable)
+extension Link: Sendable {}
