@@ -6,9 +6,8 @@ public struct Inventory: Sendable {
     let graph: InventoryGraph
     /// Resolved hosts, indexed like `graph.hosts`.
     let resolved: [ResolvedHost]
-    /// Hosts of each group, directly or through children, in Ansible's order.
-    let groupHosts: [[Int]]
     /// Each host's groups sorted by (depth, priority, name), without `all`.
+    let hostGroups: [[Int]]
     let extraVars: VariableTable
     /// Variables of the implicit `localhost`, for patterns that name it when the inventory does not.
     let implicitLocalhost: ResolvedHost
@@ -34,11 +33,11 @@ public struct Inventory: Sendable {
         return try InventoryResolver(sources: loader, extraVars: extra, sshConfig: config).resolve()
     }
 
-    init(graph: InventoryGraph, resolved: [ResolvedHost], groupHosts: [[Int]], extraVars: VariableTable,
+    init(graph: InventoryGraph, resolved: [ResolvedHost], hostGroups: [[Int]], extraVars: VariableTable,
          implicitLocalhost: ResolvedHost, warnings: [String]) {
         self.graph = graph
         self.resolved = resolved
-        self.groupHosts = groupHosts
+        self.hostGroups = hostGroups
         self.extraVars = extraVars
         self.implicitLocalhost = implicitLocalhost
         self.warnings = warnings

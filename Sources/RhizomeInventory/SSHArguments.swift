@@ -74,8 +74,8 @@ struct SSHArguments {
                         i += 1
                     }
                     switch flag {
-                    case "o": option(argument, source: source, origin: origin, warn: warn)
-                    case "J": set(&front, jump: argument, source: "-J in \(source)", origin: origin)
+                    case "o": option(argument, source: source, origin: origin, host: host)
+                    case "J": setJump(argument, source: "-J in \(source)", origin: origin)
                     case "p":
                         if port == nil { port = Int(argument) }
                         if Int(argument) == nil { warn("-p \(argument) is not a port number") }
@@ -90,7 +90,10 @@ struct SSHArguments {
         }
     }
 
-    private mutating func option(_ text: String, source: String, origin: SourceLocation?, warn: (String) -> Void) {
+    private mutating func option(_ text: String, source: String, origin: SourceLocation?, host: String) {
+        func warn(_ message: String) {
+            warnings.append(InventoryWarning(host: host, "\(source): \(message)", at: origin))
+        }
         // `Key=value`, `Key value` or `Key = value`.
         let trimmed = text.trimmingSpaces()
         guard let split = trimmed.firstIndex(where: { $0 == "=" || $0 == " " || $0 == "\t" }) else {
@@ -103,7 +106,7 @@ struct SSHArguments {
         value = ExtraVars.unquote(value)
         switch key {
         case "proxyjump":
-            set(&front, jump: value, source: "ProxyJump in \(source)", origin: origin)
+            setJump(value, source: "ProxyJump in \(source)", origin: origin)
         case "proxycommand":
             guard front.tokens.isEmpty, front.source.isEmpty else { return }
             switch Self.proxyCommandFront(value, origin: origin, source: "ProxyCommand in \(source)") {
@@ -129,7 +132,7 @@ struct SSHArguments {
         }
     }
 
-    private func set(_ front: inout ConnectionResolver.Front, jump: String, source: String, origin: SourceLocation?) {
+    private mutating func setJump(_ jump: String, source: String, origin: SourceLocation?) {
         // OpenSSH keeps the first ProxyJump/ProxyCommand it sees.
         guard front.tokens.isEmpty, front.source.isEmpty else { return }
         front = ConnectionResolver.Front(tokens: Self.jumpTokens(jump), source: source, origin: origin, strict: false)

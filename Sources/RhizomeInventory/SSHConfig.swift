@@ -25,3 +25,8 @@ struct SSHConfig: Sendable {
         Settings()
     }
 }
+
+extension SSHConfig {
+    /// Whether a `Host` line names this host literally (no wildcards), making it a known alias.
+    func hasExplicitHost(_ host: String) -> Bool { false }
+}

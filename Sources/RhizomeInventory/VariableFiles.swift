@@ -7,6 +7,27 @@ import Foundation
 struct VariableFiles {
     static let extensions = ["", ".yml", ".yaml", ".json"]
 
+    /// Variables of many entities, per directory: `tables[directory][entity]`.
+    /// Each directory is listed once, so only names with a file are looked up.
+    static func tables(kind: String, names: [String], directories: [String]) throws -> [[Int: VariableTable]] {
+        var result: [[Int: VariableTable]] = []
+        for directory in directories {
+            var tables: [Int: VariableTable] = [:]
+            let base = (directory as NSString).appendingPathComponent(kind)
+            let entries = Set((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [])
+            if !entries.isEmpty {
+                for (id, name) in names.enumerated() where !name.hasPrefix("/") && !name.isEmpty {
+                    guard extensions.contains(where: { entries.contains(name + $0) }) else { continue }
+                    var table = VariableTable()
+                    for file in try files(in: base, name: name) { table.merge(try loadFile(file)) }
+                    if !table.isEmpty { tables[id] = table }
+                }
+            }
+            result.append(tables)
+        }
+        return result
+    }
+
     /// Variables for one entity from every directory, in directory order.
     static func load(kind: String, name: String, directories: [String]) throws -> VariableTable {
         var table = VariableTable()
