@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import RhizomeIO
 import RhizomeSSH
 import RhizomeStore
@@ -12,7 +17,7 @@ public struct BootstrapError: Error, Sendable, CustomStringConvertible {
 
 /// Runs the bootstrap protocol (see `BootstrapScript`) on a blocking exec
 /// channel, up to and including the Hello/Welcome handshake.
-public struct AgentBootstrap {
+public struct AgentBootstrap: Sendable {
     /// What the handshake established.
     public struct Outcome {
         public var channel: SSHChannel
@@ -36,10 +41,13 @@ public struct AgentBootstrap {
     /// Starts the stage on `session` and brings the agent up.
     public func run(on session: SSHSession) throws -> Outcome {
         let channel = try session.exec(BootstrapScript.remoteCommand)
-        var reader = ChannelLineReader(channel: channel)
+        var stderr: [UInt8] = []
+        var reader = MarkerReader(endpoint: session.endpoint) {
+            try Self.readChunk(channel, stderr: &stderr, endpoint: session.endpoint)
+        }
 
         // 1. Skip anything the login shell printed, up to the stage's line.
-        let stageLine = try reader.readLine(until: BootstrapScript.stageMarker, endpoint: session.endpoint)
+        let stageLine = try reader.readLine(until: BootstrapScript.stageMarker)
         let fields = Self.parseFields(stageLine)
         let useGzip = fields["gzip"] == "1" && image.gzipped != nil
 
@@ -49,49 +57,52 @@ public struct AgentBootstrap {
         try channel.writeAll(header)
         try channel.writeAll(payload)
 
-        // 3. The agent announces itself.
-        let agentLine = try reader.readLine(until: BootstrapScript.agentMarker, endpoint: session.endpoint)
-        let version = agentLine.split(separator: " ").first.map(String.init) ?? ""
-        guard version == String(WireProtocol.version) else {
-            throw BootstrapError(endpoint: session.endpoint,
-                                 message: "the agent speaks wire protocol \(version.isEmpty ? "?" : version), "
-                                     + "this controller speaks \(WireProtocol.version); use matching builds")
-        }
-
-        // 4. Hello, then Welcome.
-        var decoder = FrameDecoder()
-        var assembler = MessageAssembler()
-        decoder.append(reader.takeBuffered())
-        var hello: Hello?
-        while hello == nil {
-            if let frame = try decoder.nextFrame() {
-                if let envelope = try assembler.push(frame) {
-                    hello = try envelope.decode(Hello.self)
-                }
-                continue
-            }
-            let bytes = try reader.readChunk(endpoint: session.endpoint, waitingFor: "the agent's hello")
-            decoder.append(bytes)
-        }
-        guard let hello else { throw BootstrapError(endpoint: session.endpoint, message: "no hello") }
-        guard hello.imageDigest == image.digest.bytes else {
-            let got = Digest(bytes: hello.imageDigest).map(\.hex) ?? "?"
-            throw BootstrapError(endpoint: session.endpoint,
-                                 message: "agent image corrupted in transit: sent \(image.digest.hex), agent has \(got)")
-        }
-        let welcomeBytes = Envelope(welcome, destination: welcome.node, source: welcome.parent).encodedFrames()
-        try channel.writeAll(welcomeBytes)
-
-        var leftover: [UInt8] = []
-        while let frame = try decoder.nextFrame() { frame.write(into: &leftover) }
-        // The agent sends nothing after Hello until it has the Welcome, so a
-        // partial frame here means a broken agent.
-        guard decoder.bufferedByteCount == 0 else {
-            throw BootstrapError(endpoint: session.endpoint, message: "the agent sent a partial frame after its hello")
-        }
+        // 3. The agent announces itself; 4. Hello, then Welcome.
+        let (hello, leftover, welcomeSize) = try AgentHandshake(expectedDigest: image.digest, welcome: welcome)
+            .perform(reader: &reader) { try channel.writeAll($0) }
         return Outcome(channel: channel, hello: hello, leftover: leftover,
-                       bytesSent: header.count + payload.count + welcomeBytes.count,
+                       bytesSent: header.count + payload.count + welcomeSize,
                        bytesReceived: reader.totalRead)
+    }
+
+    /// Next stdout bytes of the channel, collecting stderr on the side. End of
+    /// stream is an error that carries the remote stderr and exit status.
+    ///
+    /// Reads are non-blocking with our own poll: a blocking read of stderr would
+    /// wait for stderr data that never comes.
+    static func readChunk(_ channel: SSHChannel, stderr: inout [UInt8], endpoint: String) throws -> [UInt8] {
+        let session = channel.session
+        session.isBlocking = false
+        defer { session.isBlocking = true }
+        let deadline = Clock.seconds() + session.timeout
+        while true {
+            while case .data(let bytes) = try channel.read(max: 64 << 10, stderr: true) {
+                stderr.append(contentsOf: bytes.prefix(max(0, 8192 - stderr.count)))
+            }
+            switch try channel.read(max: 256 << 10) {
+            case .data(let bytes):
+                return bytes
+            case .wouldBlock:
+                let remaining = deadline - Clock.seconds()
+                guard remaining > 0 else {
+                    throw BootstrapError(endpoint: endpoint, message: "timed out after \(Int(session.timeout)) s waiting for the remote side")
+                }
+                var events = session.blockDirections
+                events.insert(.readable)
+                var pfd = pollfd(fd: session.socket, events: events.rawValue, revents: 0)
+                _ = poll(&pfd, 1, Int32(min(remaining, 1) * 1000))
+            case .eof:
+                while case .data(let bytes) = try channel.read(max: 64 << 10, stderr: true) {
+                    stderr.append(contentsOf: bytes.prefix(max(0, 8192 - stderr.count)))
+                }
+                session.isBlocking = true
+                channel.close()
+                let errorText = String(decoding: stderr, as: UTF8.self).trimmingTrailingSpace
+                var message = "the remote side closed the channel (exit status \(channel.exitStatus))"
+                if !errorText.isEmpty { message += ": \(errorText)" }
+                throw BootstrapError(endpoint: endpoint, message: message)
+            }
+        }
     }
 
     static func parseFields(_ line: String) -> [String: String] {
@@ -104,25 +115,84 @@ public struct AgentBootstrap {
     }
 }
 
-/// Reads lines from a blocking channel, keeping what follows in a buffer.
-struct ChannelLineReader {
-    let channel: SSHChannel
-    private var buffer: [UInt8] = []
-    private var stderr: [UInt8] = []
-    private(set) var totalRead = 0
+/// The agent-side half of starting up, shared by SSH and local agents: wait for
+/// the start marker, read `Hello`, check the image digest, answer `Welcome`.
+public struct AgentHandshake {
+    public var expectedDigest: Digest?
+    public var welcome: Welcome
 
-    init(channel: SSHChannel) {
-        self.channel = channel
+    public init(expectedDigest: Digest?, welcome: Welcome) {
+        self.expectedDigest = expectedDigest
+        self.welcome = welcome
     }
 
-    mutating func takeBuffered() -> [UInt8] {
+    /// Returns the hello, bytes read past it, and the size of the welcome sent.
+    public func perform(reader: inout MarkerReader, write: ([UInt8]) throws -> Void) throws -> (Hello, [UInt8], Int) {
+        let agentLine = try reader.readLine(until: BootstrapScript.agentMarker)
+        let version = agentLine.split(separator: " ").first.map(String.init) ?? ""
+        guard version == String(WireProtocol.version) else {
+            throw BootstrapError(endpoint: reader.endpoint,
+                                 message: "the agent speaks wire protocol \(version.isEmpty ? "?" : version), "
+                                     + "this controller speaks \(WireProtocol.version); use matching builds")
+        }
+        var decoder = FrameDecoder()
+        var assembler = MessageAssembler()
+        decoder.append(reader.takeBuffered())
+        var hello: Hello?
+        while hello == nil {
+            if let frame = try decoder.nextFrame() {
+                if let envelope = try assembler.push(frame) { hello = try envelope.decode(Hello.self) }
+                continue
+            }
+            decoder.append(try reader.readChunk())
+        }
+        guard let hello else { throw BootstrapError(endpoint: reader.endpoint, message: "no hello from the agent") }
+        if let expectedDigest, hello.imageDigest != expectedDigest.bytes {
+            let got = Digest(bytes: hello.imageDigest).map(\.hex) ?? "?"
+            throw BootstrapError(endpoint: reader.endpoint,
+                                 message: "agent image corrupted in transit: sent \(expectedDigest.hex), agent has \(got)")
+        }
+        let welcomeBytes = Envelope(welcome, destination: welcome.node, source: welcome.parent).encodedFrames()
+        try write(welcomeBytes)
+
+        var leftover: [UInt8] = []
+        while let frame = try decoder.nextFrame() { frame.write(into: &leftover) }
+        // The agent sends nothing after Hello until it has the Welcome, so a
+        // partial frame here means a broken agent.
+        guard decoder.bufferedByteCount == 0 else {
+            throw BootstrapError(endpoint: reader.endpoint, message: "the agent sent a partial frame after its hello")
+        }
+        return (hello, leftover, welcomeBytes.count)
+    }
+}
+
+/// Reads marker lines from a byte source, skipping noise before them and
+/// keeping what follows in a buffer.
+public struct MarkerReader {
+    public let endpoint: String
+    private let source: () throws -> [UInt8]
+    private var buffer: [UInt8] = []
+    public private(set) var totalRead = 0
+
+    public init(endpoint: String, source: @escaping () throws -> [UInt8]) {
+        self.endpoint = endpoint
+        self.source = source
+    }
+
+    public mutating func takeBuffered() -> [UInt8] {
         defer { buffer.removeAll() }
         return buffer
     }
 
+    public mutating func readChunk() throws -> [UInt8] {
+        let bytes = try source()
+        totalRead += bytes.count
+        return bytes
+    }
+
     /// Returns the rest of the first line that starts with `marker`, discarding
     /// everything before it. Stage errors become `BootstrapError`s.
-    mutating func readLine(until marker: String, endpoint: String) throws -> String {
+    public mutating func readLine(until marker: String) throws -> String {
         let markerBytes = Array(marker.utf8)
         let errorBytes = Array(BootstrapScript.stageErrorMarker.utf8)
         while true {
@@ -134,37 +204,14 @@ struct ChannelLineReader {
                 }
                 if line.starts(with: errorBytes) {
                     throw BootstrapError(endpoint: endpoint,
-                                         message: "bootstrap failed: " + String(decoding: line.dropFirst(errorBytes.count), as: UTF8.self))
+                                         message: "the stage reported: " + String(decoding: line.dropFirst(errorBytes.count), as: UTF8.self))
                 }
             }
-            let chunk = try readChunk(endpoint: endpoint, waitingFor: marker.trimmingTrailingSpace)
-            buffer.append(contentsOf: chunk)
-        }
-    }
-
-    /// Reads the next bytes of stdout; end of stream is an error naming what was awaited.
-    mutating func readChunk(endpoint: String, waitingFor what: String) throws -> [UInt8] {
-        while true {
-            if case .data(let bytes) = try channel.read(max: 64 << 10, stderr: true) {
-                stderr.append(contentsOf: bytes.prefix(8192 - min(8192, stderr.count)))
+            // Noise without a newline cannot grow forever.
+            if buffer.count > 1 << 20 {
+                throw BootstrapError(endpoint: endpoint, message: "more than 1 MiB of output without the \(marker.trimmingTrailingSpace) marker")
             }
-            switch try channel.read(max: 256 << 10) {
-            case .data(let bytes):
-                totalRead += bytes.count
-                return bytes
-            case .wouldBlock:
-                continue
-            case .eof:
-                while case .data(let bytes) = try channel.read(max: 64 << 10, stderr: true) {
-                    stderr.append(contentsOf: bytes.prefix(8192 - min(8192, stderr.count)))
-                }
-                channel.close()
-                let status = channel.exitStatus
-                let errorText = String(decoding: stderr, as: UTF8.self).trimmingTrailingSpace
-                var message = "the remote side ended before \(what) (exit status \(status))"
-                if !errorText.isEmpty { message += ": \(errorText)" }
-                throw BootstrapError(endpoint: endpoint, message: message)
-            }
+            buffer.append(contentsOf: try readChunk())
         }
     }
 }

@@ -76,7 +76,7 @@ public enum LinkSetup {
         var timings = LinkTimings()
         let label = "\(target.name) (\(target.user)@\(target.address):\(target.port))"
         func fail(_ phase: LinkSetupError.Phase, _ error: any Error) -> LinkSetupError {
-            var message: String
+            let message: String
             var code: SSHError.Code?
             if let ssh = error as? SSHError {
                 message = ssh.message
@@ -86,7 +86,6 @@ public enum LinkSetup {
             } else {
                 message = "\(error)"
             }
-            if phase == .bootstrap && !message.hasPrefix("bootstrap") { message = "bootstrap failed: " + message }
             return LinkSetupError(phase: phase, target: label, message: message, code: code)
         }
 

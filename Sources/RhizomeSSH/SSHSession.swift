@@ -76,8 +76,9 @@ public final class SSHSession {
     }
 
     /// Timeout of blocking calls, in seconds; 0 for none.
-    public func setTimeout(_ seconds: Double) {
-        libssh2_session_set_timeout(raw, Int(seconds * 1000))
+    public var timeout: Double {
+        get { Double(libssh2_session_get_timeout(raw)) / 1000 }
+        set { libssh2_session_set_timeout(raw, Int(newValue * 1000)) }
     }
 
     /// What a non-blocking call that returned EAGAIN waits for.

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import RhizomeController
+import RhizomeSSH
+
+extension HostKeyPolicy: ExpressibleByArgument {}
+
+/// How links are opened: shared by every command that reaches hosts.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: [.customShort("f"), .long], help: "Links brought up in parallel.")
+    var forks: Int = 16
+
+    @Option(name: [.short, .long], help: "Remote user, unless the inventory names one.")
+    var user: String?
+
+    @Option(name: .customLong("private-key"), help: "Identity file, unless the inventory names one.")
+    var privateKey: [String] = []
+
+    @Option(name: .customLong("known-hosts"), help: "known_hosts file, unless the inventory names one (default ~/.ssh/known_hosts).")
+    var knownHosts: String?
+
+    @Option(name: .customLong("host-key-checking"),
+            help: "strict, accept-new or off. Overrides the inventory. Default: the inventory's choice, else strict.")
+    var hostKeyChecking: HostKeyPolicy?
+
+    @Option(name: [.short, .customLong("timeout")], help: "Seconds for each TCP connect, unless the inventory sets one.")
+    var connectTimeout: Double = 10
+
+    @Option(name: .customLong("operation-timeout"), help: "Seconds for each SSH step after connecting (key exchange, auth, bootstrap).")
+    var operationTimeout: Double = 30
+
+    func validate() throws {
+        guard forks >= 1 else { throw ValidationError("--forks must be at least 1") }
+        guard connectTimeout > 0, operationTimeout > 0 else { throw ValidationError("timeouts must be positive") }
+    }
+
+    func controllerOptions() -> ControllerOptions {
+        var options = ControllerOptions()
+        options.forks = forks
+        options.user = user
+        options.identityFiles = privateKey
+        options.knownHostsFile = knownHosts
+        options.policyOverride = hostKeyChecking
+        options.connectTimeout = connectTimeout
+        options.operationTimeout = operationTimeout
+        options.passphrase = PassphrasePrompt.ask
+        return options
+    }
+}
+
+/// Passphrases for encrypted keys: `$RHIZOME_SSH_PASSPHRASE`, else a prompt on
+/// the terminal. Asked once per key file per run.
+enum PassphrasePrompt {
+    private static let cache = LockedCache()
+
+    @Sendable static func ask(_ path: String) -> String? {
+        if let value = ProcessInfo.processInfo.environment["RHIZOME_SSH_PASSPHRASE"] { return value }
+        return cache.value(for: path) {
+            guard isatty(STDIN_FILENO) == 1, let raw = getpass("Enter passphrase for \(path): ") else { return nil }
+            return String(cString: raw)
+        }
+    }
+
+    private final class LockedCache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [String: String?] = [:]
+        func value(for key: String, _ make: () -> String?) -> String? {
+            lock.lock()
+            defer { lock.unlock() }
+            if let cached = values[key] { return cached }
+            let made = make()
+            values[key] = made
+            return made
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RhizomeController
+import RhizomeInventory
+import RhizomeWire
+
+/// `rhizome exec`: run one module on every matched host.
+struct ExecCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exec",
+        abstract: "Run one module on the hosts matched by a pattern.",
+        discussion: """
+            Exit status: 0 when every host succeeded, 2 when a task failed on some host, \
+            4 when some host was unreachable (4 wins over 2), 1 for bad input.
+            """
+    )
+
+    @OptionGroup var inventory: InventoryOptions
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "Host pattern, e.g. all, web, 'web:&prod', 'all:!db1'.")
+    var pattern: String
+
+    @Option(name: [.short, .customLong("module-name")], help: "Module to run.")
+    var module: String = "command"
+
+    @Option(name: [.short, .customLong("args")], help: "Module arguments: free-form for command/shell, key=value or JSON otherwise.")
+    var args: String = ""
+
+    @Option(name: .customLong("task-timeout"), help: "Seconds after which the task is killed on a host; 0 for none.")
+    var taskTimeout: Double = 0
+
+    @Option(name: .customLong("output-cap"), help: "Bytes of stdout and of stderr kept per host; the rest is dropped and reported.")
+    var outputCap: UInt64 = 64 << 20
+
+    @Option(name: .customLong("env"), help: "Environment variable for the task, NAME=VALUE (repeatable).")
+    var environment: [String] = []
+
+    @Flag(name: .short, help: "More output (-v timings, -vvv link diagnostics).")
+    var verbosity: Int
+
+    func validate() throws {
+        guard !module.isEmpty else { throw ValidationError("-m needs a module name") }
+        for entry in environment where !entry.contains("=") || entry.hasPrefix("=") {
+            throw ValidationError("--env takes NAME=VALUE, got '\(entry)'")
+        }
+        if module == "command" || module == "shell", args.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("module \(module) needs a command: -a 'uname -a'")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "rhizome")
+        logger.logLevel = verbosity >= 3 ? .debug : (verbosity >= 1 ? .info : .warning)
+
+        let loaded = try inventory.load()
+        for warning in loaded.warnings { Console.err("[WARNING]: \(warning)") }
+        let hosts = try loaded.select(pattern, limit: inventory.limit)
+        if hosts.isEmpty {
+            Console.err("[WARNING]: no hosts matched '\(pattern)', nothing to do")
+            return
+        }
+        let arguments: WireValue
+        do {
+            arguments = try ModuleArguments.parse(module: module, text: args)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        var env: [String: String] = [:]
+        for entry in environment {
+            let equals = entry.firstIndex(of: "=")!
+            env[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+        }
+        let request = RunTask(module: module, arguments: arguments, environment: env, timeout: taskTimeout,
+                              outputCap: outputCap)
+
+        let controller = try Controller(options: connection.controllerOptions(), agentPath: AgentLocator.locate(),
+                                        logger: logger)
+        let formatter = AdHocFormatter(style: .detect())
+        let module = module
+        let verbose = verbosity >= 1
+        var failed = false
+        var unreachable = false
+        await withTaskGroup(of: TaskOutcome.self) { group in
+            var pending = hosts[...]
+            func launch() {
+                guard let host = pending.popFirst() else { return }
+                group.addTask {
+                    switch await controller.connect(host) {
+                    case .failure(let error):
+                        return TaskOutcome(error)
+                    case .success(let handle):
+                        let outcome = await controller.run(request, on: handle)
+                        if verbose {
+                            let t = handle.timings
+                            Console.err(String(format: "%@: handshake %.1f ms, auth %.1f ms, bootstrap %.1f ms, task %.1f ms",
+                                               host.name, t.handshake * 1000, t.authentication * 1000, t.bootstrap * 1000,
+                                               outcome.elapsed * 1000))
+                        }
+                        return outcome
+                    }
+                }
+            }
+            for _ in 0 ..< min(connection.forks, hosts.count) { launch() }
+            for await outcome in group {
+                Console.out(formatter.format(outcome, module: module))
+                if outcome.status == .unreachable { unreachable = true }
+                if outcome.status == .failed { failed = true }
+                launch()
+            }
+        }
+        for warning in controller.collectedWarnings { Console.err("[WARNING]: \(warning)") }
+        await controller.shutdown()
+        if unreachable { throw ExitCode(4) }
+        if failed { throw ExitCode(2) }
+    }
+}

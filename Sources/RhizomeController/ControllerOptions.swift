@@ -1,0 +1,27 @@
+import RhizomeSSH
+
+/// Settings of a controller run that are not per host.
+public struct ControllerOptions: Sendable {
+    /// Links brought up in parallel.
+    public var forks: Int = 16
+    /// Seconds for a TCP connect, unless the host sets its own.
+    public var connectTimeout: Double = 10
+    /// Seconds for each blocking SSH step (key exchange, auth, bootstrap).
+    public var operationTimeout: Double = 30
+    /// Host-key policy, unless the host sets its own. A command-line choice
+    /// overrides the inventory (`policyOverride`).
+    public var hostKeyPolicy: HostKeyPolicy = .strict
+    public var policyOverride: HostKeyPolicy?
+    /// known_hosts file, unless the host sets its own.
+    public var knownHostsFile: String?
+    /// User, unless the host sets its own.
+    public var user: String?
+    /// Identity files tried when the host names none.
+    public var identityFiles: [String] = []
+    /// Seconds between keepalives on every link (SSH keepalives and agent pings).
+    public var keepaliveInterval: Int = 15
+    /// Answers passphrase requests for encrypted keys; nil if none can be given.
+    public var passphrase: @Sendable (_ path: String) -> String? = { _ in nil }
+
+    public init() {}
+}
