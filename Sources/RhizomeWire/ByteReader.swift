@@ -21,7 +21,8 @@ public struct ByteReader {
         guard remaining >= size else { throw WireError(.malformedMessage("short read of \(size)-byte integer")) }
         var value: T = 0
         for byte in bytes[index ..< index + size] {
-            value = (value << 8) | T(byte)
+            // Truncating: for Int8, T(byte) would trap on bytes over 0x7F.
+            value = (value << 8) | T(truncatingIfNeeded: byte)
         }
         index += size
         return value
