@@ -36,8 +36,13 @@ struct ConnectionResolver {
     func resolve(name: String, vars: VariableTable) throws -> Result {
         var warnings: [InventoryWarning] = []
         func text(_ key: String) throws -> String? {
-            guard let value = vars.value(key) else { return nil }
+            guard var value = vars.value(key) else { return nil }
             if value == .null { return nil }
+            if case .map(let m) = value, m.count == 1, let inner = m["__ansible_unsafe"] { value = inner }
+            if case .map(let m) = value, m.count == 1, m["__ansible_vault"] != nil {
+                throw InventoryError(.invalidValue, "\(key) of host '\(name)' is vault-encrypted; Rhizome cannot decrypt "
+                                         + "vault values (pass it with -e @file instead)", at: vars.origin(key))
+            }
             guard let s = value.scalarText else {
                 throw InventoryError(.invalidValue, "\(key) of host '\(name)' must be a single value", at: vars.origin(key))
             }
@@ -183,6 +188,10 @@ struct ConnectionResolver {
             return Result(connection: connection, front: front, warnings: warnings)
         }
         let config = sshConfig?.settings(for: target, user: user ?? args.user) ?? SSHConfig.Settings()
+        for (directive, location) in config.unsupported {
+            warnings.append(InventoryWarning(host: name, "ssh_config \(directive) is not supported and is ignored",
+                                             at: location))
+        }
         connection.address = config.hostName ?? args.hostName ?? target
         if let hostName = args.hostName { connection.address = hostName }
         connection.port = port ?? args.port ?? config.port ?? 22
@@ -209,7 +218,7 @@ struct ConnectionResolver {
                 switch parsed {
                 case .success(let f): front = f
                 case .failure(let warning):
-                    warnings.append(InventoryWarning(host: name, "\(warning.message)", at: warning.location))
+                    warnings.append(InventoryWarning(host: name, "ssh_config: \(warning.message)", at: warning.location))
                 }
             }
         }

@@ -104,7 +104,7 @@ struct HopResolver {
             switch SSHArguments.proxyCommandFront(command, origin: settings.origins["ProxyCommand"],
                                                   source: "ssh_config ProxyCommand") {
             case .success(let f): front = f
-            case .failure(let w): warnings.append(InventoryWarning(host: text, w.message, at: w.location))
+            case .failure(let w): warnings.append(InventoryWarning(host: text, "ssh_config: " + w.message, at: w.location))
             }
         }
         try register(front: front, for: key)
@@ -169,7 +169,7 @@ struct HopResolver {
                 let start = walk.firstIndex(of: current) ?? 0
                 let loop = walk[start...].reversed().map { nodes[$0]?.name ?? "?" }
                 let names = [nodes[current]?.name ?? "?"] + loop.dropLast() + [nodes[current]?.name ?? "?"]
-                throw InventoryError(.cycle, "hops form a cycle: " + names.joined(separator: " → "),
+                throw InventoryError(.cycle, "hops form a cycle (each one in front of the next): " + names.joined(separator: " → "),
                                      at: links[current]?.origin, snippet: nil)
             }
             walk.append(current)

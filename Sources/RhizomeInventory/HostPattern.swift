@@ -153,7 +153,7 @@ struct NameMatcher {
     }
 
     /// Python's `fnmatch.fnmatchcase`: `*`, `?`, `[seq]`, `[!seq]`.
-    static func fnmatch(_ name: [Character], _ pattern: [Character]) -> Bool {
+    static func fnmatch(_ name: [Character], _ pattern: [Character], bracketsLiteral: Bool = false) -> Bool {
         var n = 0, p = 0
         var starP = -1, starN = 0
         while n < name.count {
@@ -169,7 +169,7 @@ struct NameMatcher {
                     n += 1; p += 1
                     continue
                 }
-                if c == "[", let (matched, next) = bracket(pattern, p, name[n]) {
+                if c == "[", !bracketsLiteral, let (matched, next) = bracket(pattern, p, name[n]) {
                     if matched { n += 1; p = next; continue }
                 } else if c == name[n] {
                     n += 1; p += 1

@@ -45,7 +45,8 @@ extension Inventory {
         guard hosts.count == 1, let host = hosts.first else {
             throw InventoryError(.pattern, "--host needs a pattern that names exactly one host; '\(pattern)' matches \(hosts.count)")
         }
-        return InventoryValue.map(host.vars).jsonText()
+        // Like ansible-inventory --host, show unsafe text without its `__ansible_unsafe` wrapper.
+        return InventoryValue.map(host.vars).removingUnsafeMarkers().jsonText()
     }
 
     /// `ansible-inventory --graph [GROUP]`: the group tree with each group's own hosts.
@@ -166,5 +167,20 @@ public struct HopTree: Sendable {
 extension String {
     func replacingSuffix(_ suffix: String, _ replacement: String) -> String {
         hasSuffix(suffix) ? String(dropLast(suffix.count)) + replacement : self
+    }
+}
+
+extension InventoryValue {
+    /// `{"__ansible_unsafe": text}` → `text`, at every level.
+    func removingUnsafeMarkers() -> InventoryValue {
+        switch self {
+        case .map(let m):
+            if m.count == 1, let inner = m["__ansible_unsafe"], case .string = inner { return inner }
+            return .map(m.mapValues { $0.removingUnsafeMarkers() })
+        case .list(let items):
+            return .list(items.map { $0.removingUnsafeMarkers() })
+        default:
+            return self
+        }
     }
 }

@@ -17,7 +17,7 @@ struct InventoryResolver {
     func resolve() throws -> Inventory {
         let graph = sources.graph
         let groupCount = graph.groups.count
-        var warnings = sources.warnings
+        var warnings = sources.warnings + (sshConfig?.warnings ?? [])
 
         // Depth: the longest path from `all`, computed in topological order.
         var depth = [Int](repeating: 0, count: groupCount)

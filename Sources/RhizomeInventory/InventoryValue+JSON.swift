@@ -1,4 +1,4 @@
-/// Renders values the way Python's `json.dumps(value, sort_keys=True, indent=4)`
+/// Renders values the way ansible-inventory's `json.dumps(value, sort_keys=True, indent=4)`
 /// does, so `rhizome inventory --list` can be compared byte for byte with
 /// `ansible-inventory --list`.
 extension InventoryValue {
@@ -51,23 +51,26 @@ struct JSONWriter {
         out += String(repeating: " ", count: level * indentWidth)
     }
 
-    /// Python's `ensure_ascii` escaping: everything outside ASCII becomes `\uXXXX` (UTF-16 units).
+    /// Escaping as ansible-inventory's encoder does it: control characters as
+    /// `\uXXXX`, everything else (including non-ASCII) as is.
     static func writeString(_ s: String, into out: inout String) {
         out += "\""
-        for unit in s.utf16 {
-            switch unit {
-            case 0x22: out += "\\\""
-            case 0x5C: out += "\\\\"
-            case 0x0A: out += "\\n"
-            case 0x0D: out += "\\r"
-            case 0x09: out += "\\t"
-            case 0x08: out += "\\b"
-            case 0x0C: out += "\\f"
-            case 0x20..<0x7F: out.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
             default:
-                out += "\\u"
-                let hex = String(unit, radix: 16)
-                out += String(repeating: "0", count: 4 - hex.count) + hex
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
             }
         }
         out += "\""

@@ -160,7 +160,7 @@ struct SSHArguments {
             return .success(ConnectionResolver.Front(tokens: [], source: source, origin: origin, strict: false))
         }
         let unsupported = Unsupported(
-            message: "\(source) '\(command)' is not of the form 'ssh -W %h:%p [user@]host' and is ignored; "
+            message: "ProxyCommand '\(command)' is not of the form 'ssh -W %h:%p [user@]host' and is ignored; "
                 + "write it as ProxyJump or use via", location: origin)
         guard var words = try? ShellWords.split(command) else { return .failure(unsupported) }
         if words.first == "exec" { words.removeFirst() }
@@ -175,7 +175,8 @@ struct SSHArguments {
         while i < words.count {
             let word = words[i]
             i += 1
-            if destination == nil, word.hasPrefix("-"), word.count >= 2 {
+            // ssh accepts options before and after the destination, up to the remote command.
+            if word.hasPrefix("-"), word.count >= 2 {
                 let flag = word[word.index(after: word.startIndex)]
                 var argument = String(word.dropFirst(2))
                 if flagsWithArgument.contains(flag) {

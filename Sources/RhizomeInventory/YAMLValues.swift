@@ -114,9 +114,13 @@ struct YAMLValues {
                 return Self.resolvePlain(text)
             }
             return .string(text)
-        case "tag:yaml.org,2002:str", "!unsafe":
-            if tag == "!unsafe", scalar.style == .plain { return Self.resolvePlain(text) }
+        case "tag:yaml.org,2002:str":
             return .string(text)
+        case "!unsafe":
+            // Ansible marks unsafe text this way in its JSON; other scalars stay as they are.
+            let value = scalar.style == .plain ? Self.resolvePlain(text) : .string(text)
+            if case .string(let s) = value { return .map(["__ansible_unsafe": .string(s)]) }
+            return value
         case "!vault", "!vault-encrypted":
             // Ansible prints undecrypted vault values in this shape.
             return .map(["__ansible_vault": .string(text)])
