@@ -31,7 +31,8 @@ public indirect enum WireValue: Hashable, Sendable {
         case .null: hasher.combine(0)
         case .bool(let v): hasher.combine(v)
         case .int(let v): hasher.combine(v)
-        case .double(let v): hasher.combine(v)
+        // == treats every NaN as equal, so all NaNs must hash alike whatever their payload.
+        case .double(let v): hasher.combine(v.isNaN ? .nan : v)
         case .string(let v): hasher.combine(v)
         case .bytes(let v): hasher.combine(v)
         case .list(let v): hasher.combine(v)
