@@ -95,6 +95,16 @@ let package = Package(
         /// The agent's entry point. Built fully static for targets (see Makefile).
         .executableTarget(name: "rhizome-agent", dependencies: ["RhizomeAgent"]),
 
+        /// Connect/bootstrap and round-trip figures against the lab (see bench/).
+        .executableTarget(
+            name: "rhizome-bench",
+            dependencies: [
+                "RhizomeController", "RhizomeInventory", "RhizomeMesh", "RhizomeWire",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/rhizome-bench"
+        ),
+
         // MARK: Tests
 
         .testTarget(name: "RhizomeWireTests", dependencies: ["RhizomeWire"]),

@@ -20,12 +20,16 @@ public enum AgentMain {
     public static func run(arguments: [String]) -> Never {
         signal(SIGPIPE, SIG_IGN)
         var stagePath: String?
+        var verified = false
         var index = 1
         while index < arguments.count {
             switch arguments[index] {
             case "--stage-path" where index + 1 < arguments.count:
                 stagePath = arguments[index + 1]
                 index += 2
+            case "--verified":
+                verified = true
+                index += 1
             case "--version":
                 print("rhizome-agent \(version) (wire protocol \(WireProtocol.version))")
                 exit(0)
@@ -35,9 +39,9 @@ public enum AgentMain {
             }
         }
 
-        // Hash the image before removing it, so the parent can check it even
-        // on targets without sha256sum.
-        let digest = Self.hashFile("/proc/self/exe") ?? stagePath.flatMap(Self.hashFile) ?? []
+        // Where the stage could not check the image (no sha256sum), hash it
+        // before removing it, so the parent can.
+        let digest = verified ? [] : Self.hashFile("/proc/self/exe") ?? stagePath.flatMap(Self.hashFile) ?? []
         var directory = ""
         if let stagePath {
             unlink(stagePath)

@@ -23,7 +23,7 @@ struct ConnectionOptions: ParsableArguments {
             help: "strict, accept-new or off. Overrides the inventory. Default: the inventory's choice, else strict.")
     var hostKeyChecking: HostKeyPolicy?
 
-    @Option(name: [.short, .customLong("timeout")], help: "Seconds for each TCP connect, unless the inventory sets one.")
+    @Option(name: [.customShort("T"), .customLong("timeout")], help: "Seconds for each TCP connect, unless the inventory sets one.")
     var connectTimeout: Double = 10
 
     @Option(name: .customLong("operation-timeout"), help: "Seconds for each SSH step after connecting (key exchange, auth, bootstrap).")

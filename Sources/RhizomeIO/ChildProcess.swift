@@ -110,6 +110,16 @@ public struct ChildProcess: Sendable {
         return Self.termination(status)
     }
 
+    /// A descriptor that becomes readable when the child exits (pidfd, Linux
+    /// 5.3+); nil on older kernels, where callers poll instead.
+    public func exitDescriptor() -> FileDescriptor? {
+        let fd = CRhizome_pidfd_open(pid)
+        guard fd >= 0 else { return nil }
+        let descriptor = FileDescriptor(rawValue: fd)
+        try? descriptor.setCloseOnExec()
+        return descriptor
+    }
+
     /// Sends `signal` to the child's whole process group.
     public func killGroup(_ signal: CInt = SIGKILL) {
         _ = Glibc.kill(-pid, signal)

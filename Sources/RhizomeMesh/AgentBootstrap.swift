@@ -58,8 +58,9 @@ public struct AgentBootstrap: Sendable {
         try channel.writeAll(payload)
 
         // 3. The agent announces itself; 4. Hello, then Welcome.
-        let (hello, leftover, welcomeSize) = try AgentHandshake(expectedDigest: image.digest, welcome: welcome)
-            .perform(reader: &reader) { try channel.writeAll($0) }
+        let handshake = AgentHandshake(expectedDigest: image.digest, welcome: welcome,
+                                       verifiedByStage: fields["sha256sum"] == "1")
+        let (hello, leftover, welcomeSize) = try handshake.perform(reader: &reader) { try channel.writeAll($0) }
         return Outcome(channel: channel, hello: hello, leftover: leftover,
                        bytesSent: header.count + payload.count + welcomeSize,
                        bytesReceived: reader.totalRead)
@@ -120,10 +121,14 @@ public struct AgentBootstrap: Sendable {
 public struct AgentHandshake {
     public var expectedDigest: Digest?
     public var welcome: Welcome
+    /// The stage already checked the image with sha256sum; the agent then
+    /// reports no digest of its own.
+    public var verifiedByStage: Bool
 
-    public init(expectedDigest: Digest?, welcome: Welcome) {
+    public init(expectedDigest: Digest?, welcome: Welcome, verifiedByStage: Bool = false) {
         self.expectedDigest = expectedDigest
         self.welcome = welcome
+        self.verifiedByStage = verifiedByStage
     }
 
     /// Returns the hello, bytes read past it, and the size of the welcome sent.
@@ -147,7 +152,7 @@ public struct AgentHandshake {
             decoder.append(try reader.readChunk())
         }
         guard let hello else { throw BootstrapError(endpoint: reader.endpoint, message: "no hello from the agent") }
-        if let expectedDigest, hello.imageDigest != expectedDigest.bytes {
+        if let expectedDigest, hello.imageDigest != expectedDigest.bytes, !(verifiedByStage && hello.imageDigest.isEmpty) {
             let got = Digest(bytes: hello.imageDigest).map(\.hex) ?? "?"
             throw BootstrapError(endpoint: reader.endpoint,
                                  message: "agent image corrupted in transit: sent \(expectedDigest.hex), agent has \(got)")

@@ -11,8 +11,9 @@
 /// 3. The stage writes the image to a temporary name, checks its SHA-256 when
 ///    `sha256sum` exists, renames it into place (writing over a running binary
 ///    fails with ETXTBSY, a rename does not) and execs it. The agent removes its
-///    own file at once, hashes itself first and reports that digest in `Hello`,
-///    so the digest is checked even where `sha256sum` is missing.
+///    own file at once. Where the stage had no `sha256sum`, the agent hashes
+///    itself first and reports that digest in `Hello`, so the image is checked
+///    on every target.
 /// 4. The agent prints `RHIZOME-AGENT-START <protocol version>` and speaks frames.
 ///
 /// Failures print `RHIZOME-STAGE-ERROR <reason>` and exit non-zero.
@@ -45,7 +46,8 @@ public enum BootstrapScript {
             "if [ \"$s\" = 1 ]; then x=$(sha256sum \"$f.tmp\" | cut -d ' ' -f 1); "
                 + "if [ \"$x\" != \"$h\" ]; then rm -f \"$f.tmp\"; echo \"\(stageErrorMarker)digest mismatch: got $x\"; exit 96; fi; fi",
             "chmod 700 \"$f.tmp\" && mv -f \"$f.tmp\" \"$f\" || { rm -f \"$f.tmp\"; echo '\(stageErrorMarker)cannot install the agent'; exit 97; }",
-            "exec \"$f\" --stage-path \"$f\"",
+            // The agent hashes itself only where the stage could not.
+            "if [ \"$s\" = 1 ]; then exec \"$f\" --stage-path \"$f\" --verified; else exec \"$f\" --stage-path \"$f\"; fi",
         ].joined(separator: "; ")
     }
 

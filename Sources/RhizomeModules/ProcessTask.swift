@@ -47,6 +47,8 @@ public final class ProcessTask: RunningTask {
     private var failure: String?
     private var finished = false
     private var reapDelay = 0.0005
+    private var exitToken: EventLoop.Token?
+    private var exitDescriptor: FileDescriptor?
 
     public init(loop: EventLoop, sink: any TaskSink, options: Options) {
         self.loop = loop
@@ -171,11 +173,14 @@ public final class ProcessTask: RunningTask {
         if openStreams == 0 { reap() }
     }
 
-    /// Both pipes are closed; the process is exiting or has exited. Poll with a
-    /// short back-off rather than block the loop.
+    /// Both pipes are closed; the process is exiting or has exited. Wait for
+    /// its pidfd where the kernel has them, else poll with a short back-off;
+    /// never block the loop.
     private func reap() {
         guard let process else { return }
         if let termination = process.poll() {
+            if let exitToken { loop.deregister(exitToken) }
+            exitDescriptor?.close()
             if let stdinToken { loop.deregister(stdinToken) }
             process.stdin?.close()
             var result = TaskResult(start: startTime, end: Clock.wallNanos(),
@@ -199,6 +204,12 @@ public final class ProcessTask: RunningTask {
             finish(result)
             return
         }
+        if exitDescriptor == nil, let descriptor = process.exitDescriptor() {
+            exitDescriptor = descriptor
+            exitToken = loop.register(descriptor.rawValue, events: .readable) { [weak self] _ in self?.reap() }
+            return
+        }
+        if exitDescriptor != nil { return }  // the pidfd will fire
         loop.schedule(after: reapDelay) { [weak self] in self?.reap() }
         reapDelay = min(reapDelay * 2, 0.05)
     }
