@@ -11,8 +11,9 @@ struct YAMLValues {
     let file: String
     private var budget = YAMLValues.maximumNodes
 
-    init(file: String) {
+    init(file: String, maximumNodes: Int = YAMLValues.maximumNodes) {
         self.file = file
+        self.budget = maximumNodes
     }
 
     /// Parses one document; nil for an empty file.
