@@ -67,7 +67,9 @@ public final class EventLoop: @unchecked Sendable {
     // MARK: Loop-thread API
 
     /// Watches `fd` for `events`; `handler` gets the events that fired
-    /// (error and hang-up are always reported).
+    /// (error and hang-up are always reported). A registration waiting for no
+    /// events is paused: its descriptor is left out of poll(2) altogether,
+    /// which would otherwise report a hang-up on every iteration and spin.
     @discardableResult
     public func register(_ fd: CInt, events: PollEvents, handler: @escaping Handler) -> Token {
         let token = makeToken()
@@ -75,7 +77,7 @@ public final class EventLoop: @unchecked Sendable {
         return token
     }
 
-    /// Changes what a registration waits for.
+    /// Changes what a registration waits for; `[]` pauses it.
     public func setEvents(_ token: Token, _ events: PollEvents) {
         registrations[token]?.events = events
     }
@@ -106,7 +108,7 @@ public final class EventLoop: @unchecked Sendable {
             pollSet.removeAll(keepingCapacity: true)
             tokens.removeAll(keepingCapacity: true)
             pollSet.append(pollfd(fd: wake.read.rawValue, events: Int16(POLLIN), revents: 0))
-            for (token, registration) in registrations {
+            for (token, registration) in registrations where !registration.events.isEmpty {
                 pollSet.append(pollfd(fd: registration.fd, events: registration.events.rawValue, revents: 0))
                 tokens.append(token)
             }
