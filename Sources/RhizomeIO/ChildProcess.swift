@@ -21,13 +21,15 @@ public struct ChildProcess: Sendable {
         case signalled(Int32)
     }
 
-    /// Starts `arguments[0]` (looked up in PATH when it has no slash).
+    /// Starts `arguments[0]`, looked up in the PATH of `environment` when it
+    /// has no slash.
     ///
     /// - Parameters:
     ///   - environment: the complete environment of the child.
     ///   - directory: working directory, or nil for the current one.
     public static func spawn(arguments: [String], environment: [String], directory: String? = nil) throws(Errno) -> ChildProcess {
         guard let program = arguments.first, !program.isEmpty else { throw Errno(ENOENT, call: "spawn") }
+        let executable = program.contains("/") ? program : try lookUp(program, environment: environment, directory: directory)
         let stdinPipe = try FileDescriptor.pipe()
         let stdoutPipe: (read: FileDescriptor, write: FileDescriptor)
         let stderrPipe: (read: FileDescriptor, write: FileDescriptor)
@@ -76,9 +78,7 @@ public struct ChildProcess: Sendable {
         var pid: pid_t = 0
         let rc = withCStrings(arguments) { argv in
             withCStrings(environment) { envp in
-                program.contains("/")
-                    ? posix_spawn(&pid, program, &actions, &attributes, argv, envp)
-                    : posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
+                posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
             }
         }
         stdinPipe.read.close()
@@ -91,6 +91,27 @@ public struct ChildProcess: Sendable {
             throw Errno(rc, call: "spawn \(program)")
         }
         return ChildProcess(pid: pid, stdin: stdinPipe.write, stdout: stdoutPipe.read, stderr: stderrPipe.read)
+    }
+
+    /// execvp(3)'s search, in the child's PATH: posix_spawnp would search the
+    /// agent's own, and ignore a PATH set for the task. Relative entries are
+    /// relative to the child's working directory, as they would be for execvp.
+    private static func lookUp(_ program: String, environment: [String], directory: String?) throws(Errno) -> String {
+        let path = environment.first(where: { $0.hasPrefix("PATH=") }).map { String($0.dropFirst(5)) } ?? "/bin:/usr/bin"
+        var denied = false
+        for entry in path.split(separator: ":", omittingEmptySubsequences: false) {
+            let candidate = (entry.isEmpty ? "." : String(entry)) + "/" + program
+            let seenFromHere = candidate.hasPrefix("/") || directory == nil ? candidate : directory! + "/" + candidate
+            var info = stat()
+            guard stat(seenFromHere, &info) == 0 else {
+                if errno == EACCES { denied = true }
+                continue
+            }
+            guard info.st_mode & S_IFMT == S_IFREG else { continue }
+            if access(seenFromHere, X_OK) == 0 { return candidate }
+            denied = true
+        }
+        throw Errno(denied ? EACCES : ENOENT, call: "spawn \(program)")
     }
 
     /// Reaps the child if it has ended; nil while it runs.
