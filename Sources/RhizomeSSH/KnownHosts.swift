@@ -90,7 +90,8 @@ public struct KnownHosts: Sendable, Hashable {
     // MARK: Matching
 
     func entries(for host: String, port: Int) -> [Entry] {
-        let name = port == 22 ? host : "[\(host)]:\(port)"
+        // Lower-cased as ssh does before any lookup: hashed names are of the lower-case form.
+        let name = (port == 22 ? host : "[\(host)]:\(port)").lowercased()
         return entries.filter { KnownHosts.matches(patterns: $0.hosts, name: name) }
     }
 
