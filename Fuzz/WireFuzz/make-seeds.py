@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of the wire fuzz target into Fuzz/WireFuzz/corpus/.
+
+The encoding here is written from docs/wire-protocol.md, independently of the
+Swift code, so the seeds double as a check of the document. Each seed is small
+and valid. Run again after a format change.
+"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "corpus")
+
+MORE = 0x02
+
+
+def varint(n):
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def string(s):
+    b = s.encode() if isinstance(s, str) else s
+    return varint(len(b)) + b
+
+
+def frame(msg_type, body, flags=0, dest=1, src=0, stream=0):
+    return struct.pack(">HBBBBIIII", 0x525A, 1, msg_type, flags, 0, len(body), dest, src, stream) + body
+
+
+# WireValue
+def v_null():
+    return b"\x00"
+
+
+def v_bool(b):
+    return b"\x02" if b else b"\x01"
+
+
+def v_int(i):
+    return b"\x03" + varint(((i << 1) ^ (i >> 63)) & 0xFFFFFFFFFFFFFFFF)
+
+
+def v_double(d):
+    return b"\x04" + struct.pack(">d", d)
+
+
+def v_string(s):
+    return b"\x05" + string(s)
+
+
+def v_bytes(b):
+    return b"\x06" + string(b)
+
+
+def v_list(items):
+    return b"\x07" + varint(len(items)) + b"".join(items)
+
+
+def v_map(pairs):
+    return b"\x08" + varint(len(pairs)) + b"".join(string(k) + v for k, v in pairs)
+
+
+hello = (string("0.1.0") + string(bytes(range(32))) + struct.pack(">i", 4242) + string("Linux")
+         + string("6.1.0") + string("x86_64") + string("web1") + string("/tmp/.rhizome-x"))
+welcome = struct.pack(">IIIB", 7, 0, 30, 2)
+ping = struct.pack(">Q", 0x0102030405060708)
+args = v_map([("cmd", v_string("uname -a")), ("chdir", v_null()), ("warn", v_bool(False)),
+              ("n", v_int(-3)), ("ratio", v_double(0.5)), ("raw", v_bytes(b"\x00\xff")),
+              ("list", v_list([v_int(1), v_list([]), v_map([])]))])
+run_task = (string("command") + args + varint(2) + string("LANG") + string("C") + string("PATH")
+            + string("/bin") + struct.pack(">d", 30.0) + struct.pack(">Q", 1 << 20))
+task_output = b"\x01" + string("hello\n")
+task_result = (b"\x01" + struct.pack(">i", 0) + b"\x00" + struct.pack(">qq", 1, 2) + b"\x01\x00"
+               + string("ok") + struct.pack(">QQ", 0, 5) + v_map([("ping", v_string("pong"))]))
+
+seeds = {
+    # Streams of frames.
+    "stream-handshake": frame(1, hello, dest=0, src=0) + frame(2, welcome),
+    "stream-ping-pong": frame(3, ping) + frame(4, ping, dest=0, src=1),
+    "stream-task": (frame(10, run_task, stream=9) + frame(11, task_output, dest=0, src=1, stream=9)
+                    + frame(12, task_result, dest=0, src=1, stream=9)),
+    "stream-chunked-interleaved": (frame(11, task_output[:3], flags=MORE, src=1, stream=1)
+                                   + frame(3, ping, src=2)
+                                   + frame(11, task_output[:2], flags=MORE, src=1, stream=2)
+                                   + frame(11, task_output[3:], src=1, stream=1)
+                                   + frame(11, task_output[2:], src=1, stream=2)),
+    "stream-control": (frame(5, string("bye")) + frame(6, string("bad frame")) + frame(7, b"\x02" + string("up"))
+                       + frame(13, string("timeout"), stream=9) + frame(99, b"")),
+    # Bare message bodies, for the direct decode path.
+    "body-hello": hello,
+    "body-welcome": welcome,
+    "body-run-task": run_task,
+    "body-task-result": task_result,
+    "body-value": v_list([v_map([("é", v_string("ü\n\"\\\x01"))]), v_int(-(1 << 63)), v_int((1 << 63) - 1),
+                          v_double(float("nan")), v_double(-0.0)]),
+    # JSON text, for the parser.
+    "json-result": ('{"changed": false, "rc": 0, "stdout_lines": ["a\\tb", "\\u00e9\\ud83d\\ude00"],'
+                    ' "delta": -1.5e-3, "big": 12345678901234567890, "none": null, "ok": true, "empty": {}}').encode(),
+}
+
+os.makedirs(CORPUS, exist_ok=True)
+for name, data in seeds.items():
+    with open(os.path.join(CORPUS, name), "wb") as f:
+        f.write(data)
+print(f"wrote {len(seeds)} seeds to {CORPUS}")
