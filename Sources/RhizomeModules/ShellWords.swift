@@ -32,8 +32,9 @@ public enum ShellWords {
                 while let d = iterator.next() {
                     if d == "\"" { closed = true; break }
                     if d == "\\" {
+                        // Unlike a POSIX shell, shlex escapes only the quote and the backslash here.
                         guard let e = iterator.next() else { break }
-                        if e == "\"" || e == "\\" || e == "$" || e == "`" || e == "\n" {
+                        if e == "\"" || e == "\\" {
                             current.unicodeScalars.append(e)
                         } else {
                             current.unicodeScalars.append(d)
