@@ -13,10 +13,12 @@ struct HopResolver {
         var connection: ConnectionSpec
     }
 
-    /// The hop in front of a node, and a description of where that was decided (for errors).
+    /// The hop in front of a node, and what decided it (described only when reporting a conflict).
     private struct Link {
         var previous: Key?
-        var reason: String
+        var chain: [Key]
+        var target: Key
+        var source: String
         var origin: SourceLocation?
     }
 
@@ -62,33 +64,39 @@ struct HopResolver {
 
     /// Records the chain written in front of `target`.
     private mutating func register(front: ConnectionResolver.Front, for target: Key) throws {
-        let targetName = nodes[target]?.name ?? "?"
         guard !front.tokens.isEmpty else {
-            try link(target, to: nil, reason: "\(targetName) is reached directly", origin: nil)
+            try link(target, Link(previous: nil, chain: [], target: target, source: "", origin: nil))
             return
         }
         var keys: [Key] = []
+        keys.reserveCapacity(front.tokens.count)
+        let targetName = nodes[target]?.name ?? "?"
         for token in front.tokens {
             keys.append(try key(for: token, front: front, writtenFor: targetName))
         }
-        let chainText = (keys.map { nodes[$0]?.name ?? "?" } + [targetName]).joined(separator: " → ")
-        let reason = "\(chainText) (\(front.source) of \(targetName)"
-            + (front.origin.map { ", \($0.file):\($0.line)" } ?? "") + ")"
-        try link(target, to: keys.last, reason: reason, origin: front.origin)
+        try link(target, Link(previous: keys.last, chain: keys, target: target, source: front.source, origin: front.origin))
         for index in keys.indices.dropFirst() {
-            try link(keys[index], to: keys[index - 1], reason: reason, origin: front.origin)
+            try link(keys[index], Link(previous: keys[index - 1], chain: keys, target: target, source: front.source,
+                                       origin: front.origin))
         }
     }
 
-    private mutating func link(_ key: Key, to previous: Key?, reason: String, origin: SourceLocation?) throws {
+    private mutating func link(_ key: Key, _ new: Link) throws {
         if let existing = links[key] {
-            guard existing.previous != previous else { return }
+            guard existing.previous != new.previous else { return }
             let name = nodes[key]?.name ?? "?"
             throw InventoryError(.conflictingChains,
-                                 "\(name) is reached through two different chains: \(existing.reason) and \(reason)",
-                                 at: origin ?? existing.origin, snippet: nil)
+                                 "\(name) is reached through two different chains: \(describe(existing)) and \(describe(new))",
+                                 at: new.origin ?? existing.origin, snippet: nil)
         }
-        links[key] = Link(previous: previous, reason: reason, origin: origin)
+        links[key] = new
+    }
+
+    private func describe(_ link: Link) -> String {
+        let targetName = nodes[link.target]?.name ?? "?"
+        guard !link.chain.isEmpty else { return "\(targetName) reached directly" }
+        let chain = (link.chain.map { nodes[$0]?.name ?? "?" } + [targetName]).joined(separator: " → ")
+        return "\(chain) (\(link.source) of \(targetName)" + (link.origin.map { ", \($0.file):\($0.line)" } ?? "") + ")"
     }
 
     /// A bare hop's own way in: its ssh_config ProxyJump, or directly.
@@ -207,10 +215,10 @@ struct HopResolver {
     }
 
     static func looksLikeAddress(_ token: String) -> Bool {
-        token.contains("@") || token.contains(":") || token.contains(".")
+        token.containsByte("@") || token.containsByte(":") || token.containsByte(".")
     }
 
     static func bracketed(_ host: String) -> String {
-        host.contains(":") ? "[\(host)]" : host
+        host.containsByte(":") ? "[\(host)]" : host
     }
 }

@@ -8,7 +8,7 @@ enum HostPattern {
     /// split, except inside brackets and in something that parses as an address (`::1`, `host:22`).
     static func split(_ pattern: String) -> [String] {
         let parts: [String]
-        if pattern.contains(",") {
+        if pattern.containsByte(",") {
             parts = pattern.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         } else if (try? HostRange.parseAddress(pattern, allowRanges: true)) != nil {
             parts = [pattern]
@@ -289,7 +289,7 @@ struct PatternEvaluator {
             matchedGroup = true
             results += hostsOfGroup(id)
         }
-        if !matchedGroup || isGlob || pattern.contains(".") {
+        if !matchedGroup || isGlob || pattern.containsByte(".") {
             if let matcher {
                 for (id, host) in graph.hosts.enumerated() where matcher.matches(host.name) {
                     results.append(id)

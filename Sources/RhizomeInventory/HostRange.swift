@@ -10,7 +10,7 @@ enum HostRange {
     /// address or host name, then expands ranges.
     static func expand(_ pattern: String) throws(HostRangeError) -> (hosts: [String], port: Int?) {
         let (host, port) = splitPort(pattern)
-        if host.contains("[") {
+        if host.containsByte("[") {
             var result: [String] = []
             try expandRanges(host, into: &result)
             return (result, port)
@@ -21,7 +21,7 @@ enum HostRange {
     /// `parse_address(pattern, allow_ranges=True)`, falling back to the whole text without a port.
     static func splitPort(_ pattern: String) -> (host: String, port: Int?) {
         // Without a colon there is no port, whether or not the name is valid.
-        guard pattern.contains(":") else { return (pattern, nil) }
+        guard pattern.containsByte(":") else { return (pattern, nil) }
         return (try? parseAddress(pattern, allowRanges: true)) ?? (pattern, nil)
     }
 
@@ -47,7 +47,7 @@ enum HostRange {
             $0?.firstMatch(in: address, range: range) != nil
         }
         guard valid else { throw InvalidAddress() }
-        if !allowRanges && address.contains("[") { throw InvalidAddress() }
+        if !allowRanges && address.containsByte("[") { throw InvalidAddress() }
         return (address, port)
     }
 
@@ -118,7 +118,7 @@ enum HostRange {
         }
         for item in sequence {
             let name = head + item + tail
-            if name.contains("[") {
+            if name.containsByte("[") {
                 try expandRanges(name, into: &result)
             } else {
                 result.append(name)

@@ -62,7 +62,7 @@ struct INIInventoryParser {
 
             switch state {
             case .hosts:
-                try parseHostLine(line, rawLine: rawLine, group: group, location: location, into: &graph)
+                try parseHostLine(line, group: group, location: location, into: &graph)
             case .vars:
                 guard let eq = line.firstIndex(of: "=") else {
                     throw InventoryError(.syntax, "expected key=value", at: location, snippet: line)
@@ -112,15 +112,15 @@ struct INIInventoryParser {
         pending[name] = nil
     }
 
-    private mutating func parseHostLine(_ line: String, rawLine: String, group: Int, location: SourceLocation,
+    private mutating func parseHostLine(_ line: String, group: Int, location: SourceLocation,
                                         into graph: inout InventoryGraph) throws {
-        let tokens: [String]
+        let tokens: [(word: String, offset: Int)]
         do {
-            tokens = try ShellWords.split(line, comments: true)
+            tokens = try ShellWords.splitWithOffsets(line, comments: true)
         } catch let error as ShellWords.Unbalanced {
             throw InventoryError(.syntax, "cannot parse host line: \(error.message)", at: location, snippet: line)
         }
-        guard let pattern = tokens.first else { return }
+        guard let pattern = tokens.first?.word else { return }
         let expanded: (hosts: [String], port: Int?)
         do {
             expanded = try HostRange.expand(pattern)
@@ -131,21 +131,15 @@ struct INIInventoryParser {
             throw InventoryError(.syntax, "host pattern cannot end in ':' (it introduces a port)", at: location,
                                  snippet: pattern)
         }
-        if expanded.hosts.contains(where: { $0.trimmingSpaces() == "---" }) {
+        if expanded.hosts.contains(where: { $0.containsByte("-") && $0.trimmingSpaces() == "---" }) {
             throw InventoryError(.syntax, "'---' is not a host; this looks like a YAML file", at: location, snippet: pattern)
         }
         var variables: [(String, InventoryValue, SourceLocation)] = []
-        for token in tokens.dropFirst() {
-            guard let eq = token.firstIndex(of: "=") else {
-                var at = location
-                if let range = rawLine.range(of: token) {
-                    at.column = rawLine.distance(from: rawLine.startIndex, to: range.lowerBound) + 1
-                }
-                throw InventoryError(.syntax, "expected key=value host variable", at: at, snippet: token)
-            }
+        for (token, offset) in tokens.dropFirst() {
             var at = location
-            if let range = rawLine.range(of: String(token[..<eq]) + "=") {
-                at.column = rawLine.distance(from: rawLine.startIndex, to: range.lowerBound) + 1
+            at.column = location.column + offset
+            guard let eq = token.firstIndex(of: "=") else {
+                throw InventoryError(.syntax, "expected key=value host variable", at: at, snippet: token)
             }
             variables.append((String(token[..<eq]), Self.value(String(token[token.index(after: eq)...])), at))
         }
@@ -194,26 +188,23 @@ struct INIInventoryParser {
     /// Python's `str.splitlines()`.
     static func splitLines(_ text: String) -> [String] {
         var lines: [String] = []
-        var current = String.UnicodeScalarView()
-        var previousCR = false
-        for scalar in text.unicodeScalars {
-            if previousCR {
-                previousCR = false
-                if scalar == "\n" { continue }
-            }
-            switch scalar {
-            case "\n", "\u{0B}", "\u{0C}", "\u{1C}", "\u{1D}", "\u{1E}", "\u{85}", "\u{2028}", "\u{2029}":
-                lines.append(String(current))
-                current = String.UnicodeScalarView()
-            case "\r":
-                lines.append(String(current))
-                current = String.UnicodeScalarView()
-                previousCR = true
+        let scalars = text.unicodeScalars
+        var start = scalars.startIndex
+        var i = start
+        while i < scalars.endIndex {
+            let c = scalars[i]
+            switch c {
+            case "\n", "\u{0B}", "\u{0C}", "\u{1C}", "\u{1D}", "\u{1E}", "\u{85}", "\u{2028}", "\u{2029}", "\r":
+                lines.append(String(text[start..<i]))
+                var next = scalars.index(after: i)
+                if c == "\r", next < scalars.endIndex, scalars[next] == "\n" { next = scalars.index(after: next) }
+                start = next
+                i = next
             default:
-                current.append(scalar)
+                i = scalars.index(after: i)
             }
         }
-        if !current.isEmpty { lines.append(String(current)) }
+        if start < scalars.endIndex { lines.append(String(text[start...])) }
         return lines
     }
 

@@ -143,7 +143,7 @@ public struct HopTree: Sendable {
         if c.kind == .local {
             parts.append("local")
         } else {
-            let host = c.address.contains(":") ? "[\(c.address)]" : c.address
+            let host = c.address.containsByte(":") ? "[\(c.address)]" : c.address
             parts.append((c.user.map { $0 + "@" } ?? "") + host + ":\(c.port)")
             if viaHop { parts.append(c.viaMode.rawValue) }
         }

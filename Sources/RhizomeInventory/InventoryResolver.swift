@@ -62,21 +62,30 @@ struct InventoryResolver {
         var hostVars = [VariableTable](repeating: VariableTable(), count: graph.hosts.count)
         var results: [ConnectionResolver.Result] = []
         results.reserveCapacity(graph.hosts.count)
+        // Hosts with the same direct groups share everything up to their own variables.
+        var groupLevel: [[Int]: (ordered: [Int], vars: VariableTable)] = [:]
         for (id, host) in graph.hosts.enumerated() {
-            var member: Set<Int> = []
-            for g in host.groups { member.formUnion(ancestors[g]) }
-            member.remove(allGroup)
-            let ordered = member.sorted { rank[$0] < rank[$1] }
-            hostGroups[id] = ordered
-
-            var vars = graph.groups[allGroup].vars
-            for g in ordered { vars.merge(graph.groups[g].vars) }
-            for d in directories.indices {
-                if let t = groupFiles[d][allGroup] { vars.merge(t) }
+            let shared: (ordered: [Int], vars: VariableTable)
+            if let cached = groupLevel[host.groups] {
+                shared = cached
+            } else {
+                var member: Set<Int> = []
+                for g in host.groups { member.formUnion(ancestors[g]) }
+                member.remove(allGroup)
+                let ordered = member.sorted { rank[$0] < rank[$1] }
+                var vars = graph.groups[allGroup].vars
+                for g in ordered { vars.merge(graph.groups[g].vars) }
+                for d in directories.indices {
+                    if let t = groupFiles[d][allGroup] { vars.merge(t) }
+                }
+                for d in directories.indices {
+                    for g in ordered { if let t = groupFiles[d][g] { vars.merge(t) } }
+                }
+                shared = (ordered, vars)
+                groupLevel[host.groups] = shared
             }
-            for d in directories.indices {
-                for g in ordered { if let t = groupFiles[d][g] { vars.merge(t) } }
-            }
+            hostGroups[id] = shared.ordered
+            var vars = shared.vars
             vars.merge(host.vars)
             for d in directories.indices {
                 if let t = hostFiles[d][id] { vars.merge(t) }

@@ -15,7 +15,7 @@ struct InventorySources {
 
     mutating func load(_ sources: [String]) throws {
         for source in sources where !source.isEmpty {
-            if source.contains(","), !FileManager.default.fileExists(atPath: source) {
+            if source.containsByte(","), !FileManager.default.fileExists(atPath: source) {
                 try loadHostList(source)
                 continue
             }

@@ -51,10 +51,32 @@ extension InventoryValue {
 }
 
 extension StringProtocol {
+    /// Python's `str.strip()`: removes Unicode whitespace from both ends.
     func trimmingSpaces() -> String {
-        var scalars = Substring(self).unicodeScalars[...]
-        while let first = scalars.first, first.properties.isWhitespace { scalars.removeFirst() }
-        while let last = scalars.last, last.properties.isWhitespace { scalars.removeLast() }
-        return String(String.UnicodeScalarView(scalars))
+        let scalars = unicodeScalars
+        var start = scalars.startIndex
+        var end = scalars.endIndex
+        while start < end, scalars[start].isPythonSpace { start = scalars.index(after: start) }
+        while start < end {
+            let before = scalars.index(before: end)
+            guard scalars[before].isPythonSpace else { break }
+            end = before
+        }
+        return String(self[start..<end])
+    }
+}
+
+extension Unicode.Scalar {
+    /// Python's `str.isspace()` for one character.
+    var isPythonSpace: Bool {
+        if value < 0x80 { return (0x09...0x0D).contains(value) || (0x1C...0x20).contains(value) }
+        return properties.isWhitespace
+    }
+}
+
+extension StringProtocol {
+    /// Whether an ASCII character occurs, without Foundation's locale-aware search.
+    func containsByte(_ c: Unicode.Scalar) -> Bool {
+        utf8.contains(UInt8(truncatingIfNeeded: c.value))
     }
 }

@@ -4,76 +4,75 @@
 extension InventoryValue {
     /// Pretty JSON in the layout `ansible-inventory` prints.
     public func jsonText(indent: Int = 4) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
         JSONWriter(indentWidth: indent).write(self, into: &out, level: 0)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
 struct JSONWriter {
     var indentWidth: Int
 
-    func write(_ value: InventoryValue, into out: inout String, level: Int) {
+    func write(_ value: InventoryValue, into out: inout [UInt8], level: Int) {
         switch value {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .double(let d): out += JSONWriter.pythonFloat(d)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .double(let d): out.append(contentsOf: JSONWriter.pythonFloat(d).utf8)
         case .string(let s): JSONWriter.writeString(s, into: &out)
         case .list(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "["
+            if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                out += i == 0 ? "\n" : ",\n"
-                pad(level + 1, &out)
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(level + 1, &out)
                 write(item, into: &out, level: level + 1)
             }
-            out += "\n"
-            pad(level, &out)
-            out += "]"
+            newline(level, &out)
+            out.append(UInt8(ascii: "]"))
         case .map(let map):
-            if map.isEmpty { out += "{}"; return }
-            out += "{"
+            if map.isEmpty { out.append(contentsOf: "{}".utf8); return }
+            out.append(UInt8(ascii: "{"))
             for (i, key) in map.keys.sorted(by: codePointLess).enumerated() {
-                out += i == 0 ? "\n" : ",\n"
-                pad(level + 1, &out)
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(level + 1, &out)
                 JSONWriter.writeString(key, into: &out)
-                out += ": "
+                out.append(contentsOf: ": ".utf8)
                 write(map[key] ?? .null, into: &out, level: level + 1)
             }
-            out += "\n"
-            pad(level, &out)
-            out += "}"
+            newline(level, &out)
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private func pad(_ level: Int, _ out: inout String) {
-        out += String(repeating: " ", count: level * indentWidth)
+    private func newline(_ level: Int, _ out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: level * indentWidth))
     }
 
     /// Escaping as ansible-inventory's encoder does it: control characters as
     /// `\uXXXX`, everything else (including non-ASCII) as is.
-    static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
+    static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+            case 0x0A: out.append(contentsOf: "\\n".utf8)
+            case 0x0D: out.append(contentsOf: "\\r".utf8)
+            case 0x09: out.append(contentsOf: "\\t".utf8)
+            case 0x08: out.append(contentsOf: "\\b".utf8)
+            case 0x0C: out.append(contentsOf: "\\f".utf8)
+            case 0..<0x20:
+                let hex = String(byte, radix: 16)
+                out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
             default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+                // UTF-8 continuation and lead bytes pass through unchanged.
+                out.append(byte)
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Python's `repr(float)`: shortest round-trip digits, fixed notation for

@@ -10,6 +10,16 @@ struct PythonLiteral {
 
     /// The value, or nil when `text` is not a Python literal (Ansible then keeps the text).
     static func evaluate(_ text: String) -> InventoryValue? {
+        // Most values are plain words (`deploy`, `web01`): names other than these are never literals.
+        if let first = text.utf8.first, (first >= 0x61 && first <= 0x7A) || (first >= 0x41 && first <= 0x5A),
+           !text.utf8.contains(where: { $0 == 0x27 || $0 == 0x22 || $0 == 0x28 || $0 == 0x2C || $0 == 0x2B || $0 == 0x2D || $0 == 0x23 }) {
+            switch text.trimmingSpaces() {
+            case "True": return .bool(true)
+            case "False": return .bool(false)
+            case "None": return .null
+            default: return nil
+            }
+        }
         var parser = PythonLiteral(text)
         // literal_eval strips leading spaces and tabs only.
         parser.skipSpaces()

@@ -219,7 +219,7 @@ struct SSHArguments {
             return .failure(unsupported)
         }
         guard forwards, var hop = destination else { return .failure(unsupported) }
-        if let user, !hop.contains("@") { hop = user + "@" + hop }
+        if let user, !hop.containsByte("@") { hop = user + "@" + hop }
         if let port, !hop.hasSuffix(":" + port) { hop += ":" + port }
         return .success(ConnectionResolver.Front(tokens: inner + [hop], source: source, origin: origin, strict: false))
     }

@@ -306,7 +306,7 @@ struct SSHConfig: Sendable {
 
     /// `%h` and `%%` (and `%n`, the name as given).
     static func expandTokens(_ text: String, host: String, keepPercentH: Bool = false) -> String {
-        guard text.contains("%") else { return text }
+        guard text.containsByte("%") else { return text }
         var out = ""
         var chars = text.makeIterator()
         while let c = chars.next() {

@@ -14,10 +14,17 @@ struct VariableFiles {
         for directory in directories {
             var tables: [Int: VariableTable] = [:]
             let base = (directory as NSString).appendingPathComponent(kind)
-            let entries = Set((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [])
-            if !entries.isEmpty {
+            // Names that have a file or directory here, with the extension taken off.
+            var stems: Set<String> = []
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [] {
+                stems.insert(entry)
+                for ext in extensions where !ext.isEmpty && entry.hasSuffix(ext) {
+                    stems.insert(String(entry.dropLast(ext.count)))
+                }
+            }
+            if !stems.isEmpty {
                 for (id, name) in names.enumerated() where !name.hasPrefix("/") && !name.isEmpty {
-                    guard extensions.contains(where: { entries.contains(name + $0) }) else { continue }
+                    guard stems.contains(name) else { continue }
                     var table = VariableTable()
                     for file in try files(in: base, name: name) { table.merge(try loadFile(file)) }
                     if !table.isEmpty { tables[id] = table }

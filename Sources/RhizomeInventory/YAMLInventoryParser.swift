@@ -13,7 +13,7 @@ struct YAMLInventoryParser {
 
     /// Whether `text` parses as YAML holding a mapping (used to tell YAML from INI in files without an extension).
     static func looksLikeInventory(_ text: String) -> Bool {
-        guard let node = try? Yams.compose(yaml: text), case .mapping = node else { return false }
+        guard let node = try? Yams.compose(yaml: text, YAMLValues.resolver), case .mapping = node else { return false }
         return true
     }
 

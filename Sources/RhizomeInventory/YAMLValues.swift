@@ -16,10 +16,18 @@ struct YAMLValues {
         self.budget = maximumNodes
     }
 
+    /// Tag that Yams gives untagged plain scalars: typing them is left to `resolvePlain`
+    /// (PyYAML's rules, not Yams's), and one trivial rule keeps Yams's duplicate-key check cheap.
+    static let implicitTag = "!rhizome-implicit"
+    static let resolver: Resolver = {
+        guard let rule = try? Resolver.Rule(Tag.Name(rawValue: implicitTag), "^") else { return .basic }
+        return Resolver.basic.appending(rule)
+    }()
+
     /// Parses one document; nil for an empty file.
     static func compose(_ text: String, file: String) throws -> Node? {
         do {
-            return try Yams.compose(yaml: text)
+            return try Yams.compose(yaml: text, resolver)
         } catch let error as YamlError {
             throw InventoryError(yamlError: error, file: file)
         } catch {
@@ -110,10 +118,12 @@ struct YAMLValues {
         let tag = scalar.tag.description
         let text = scalar.string
         switch tag {
-        case "", "!":
-            if scalar.style == .plain || scalar.style == .any, tag == "" {
+        case "", Self.implicitTag:
+            if scalar.style == .plain || scalar.style == .any {
                 return Self.resolvePlain(text)
             }
+            return .string(text)
+        case "!":
             return .string(text)
         case "tag:yaml.org,2002:str":
             return .string(text)

@@ -18,7 +18,7 @@ import Testing
         ("{'a': 1, 'a': 2}", .map(["a": .int(2)])), ("{1: 'x', None: 'y'}", .map(["1": .string("x"), "null": .string("y")])),
         ("set()", .list([])), ("...", .string("...")), ("2j", .string("2j")), ("1+2j", .string("(1+2j)")),
         ("1-2j", .string("(1-2j)")), ("-1j", .string("(-0-1j)")), ("-True", .int(-1)),
-        ("5 # comment", .int(5)), ("  7", .int(7)),
+        ("5 # comment", .int(5)), ("  7", .int(7)), ("True#x", .bool(true)), ("None ", .null),
         ("1+1", .string("1+1")), ("hello world", .string("hello world")), ("a=b", .string("a=b")),
         ("f'x'", .string("f'x'")), ("[1, 2", .string("[1, 2")), ("'unterminated", .string("'unterminated")),
         ("x", .string("x")), ("1x", .string("1x")), ("0777", .string("0777")), ("[[[]]]", .list([.list([.list([])])])),
