@@ -94,6 +94,18 @@ public final class ProcessTask: RunningTask {
         guard !finished, let process else { return }
         failure = reason
         process.killGroup(SIGKILL)
+        // Whatever still holds the pipes once the group is dead left it (setsid,
+        // a daemon): waiting for their end of file could take forever.
+        loop.schedule(after: Self.abandonDelay) { [weak self] in self?.abandonOutput() }
+    }
+
+    /// Seconds after a kill before output still open is no longer waited for.
+    static let abandonDelay = 1.0
+
+    private func abandonOutput() {
+        guard !finished else { return }
+        closeStream(.stdout)
+        closeStream(.stderr)
     }
 
     public func resume() {
