@@ -4,7 +4,7 @@ import Foundation
 /// `web[01:20].dc1`, `db-[a:f]`, `node[0:10:2]`, `host:2222`, `[::1]:22`.
 enum HostRange {
     /// The most hosts one range expression may produce; larger ones are errors rather than memory exhaustion.
-    static let maximumExpansion = 1_000_000
+    static let maximumExpansion = 100_000
 
     /// Ansible's `_expand_hostpattern`: splits off a port when the rest is a valid
     /// address or host name, then expands ranges.
@@ -51,20 +51,48 @@ enum HostRange {
         return (address, port)
     }
 
-    /// Ansible's `expand_hostname_range`, one bracket at a time, left to right.
+    /// Ansible's `expand_hostname_range`. Python expands one bracket at a time and
+    /// recurses on the rest; since the text before a bracket and the values it yields
+    /// never hold brackets, that is a cartesian product of the brackets' values, which
+    /// is counted before anything is built.
     static func expandRanges(_ line: String, into result: inout [String]) throws(HostRangeError) {
-        guard let open = line.firstIndex(of: "[") else {
-            result.append(line)
-            return
+        var segments: [(head: String, values: [String])] = []
+        var remaining = line
+        var total = 1
+        while remaining.containsByte("[") {
+            // Python: line.replace('[', '|', 1).replace(']', '|', 1).split('|') must give exactly three parts.
+            let parts = remaining.replacingFirst("[", with: "|").replacingFirst("]", with: "|")
+                .split(separator: "|", omittingEmptySubsequences: false)
+            guard parts.count == 3 else {
+                throw HostRangeError("unbalanced or nested brackets in host range", text: line)
+            }
+            let values = try rangeValues(String(parts[1]))
+            // An empty range yields no hosts, and Python never looks at the brackets after it.
+            if values.isEmpty { return }
+            let (product, overflow) = total.multipliedReportingOverflow(by: values.count)
+            guard !overflow, product + result.count <= maximumExpansion else {
+                throw HostRangeError("host range expands to more than \(maximumExpansion) hosts", text: line)
+            }
+            total = product
+            segments.append((String(parts[0]), values))
+            remaining = String(parts[2])
         }
-        // Python: line.replace('[', '|', 1).replace(']', '|', 1).split('|') must give exactly three parts.
-        let replaced = line.replacingFirst("[", with: "|").replacingFirst("]", with: "|")
-        let parts = replaced.split(separator: "|", omittingEmptySubsequences: false)
-        guard parts.count == 3 else {
-            throw HostRangeError("unbalanced or nested brackets in host range", text: line)
+        var names = [""]
+        names.reserveCapacity(total)
+        for (head, values) in segments {
+            var next: [String] = []
+            next.reserveCapacity(names.count * values.count)
+            for name in names {
+                for value in values { next.append(name + head + value) }
+            }
+            names = next
         }
-        _ = open
-        let head = String(parts[0]), body = String(parts[1]), tail = String(parts[2])
+        result.reserveCapacity(result.count + names.count)
+        for name in names { result.append(name + remaining) }
+    }
+
+    /// The values of one `[begin:end]` or `[begin:end:step]`, formatted as Python formats them.
+    private static func rangeValues(_ body: String) throws(HostRangeError) -> [String] {
         let bounds = body.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard bounds.count == 2 || bounds.count == 3 else {
             throw HostRangeError("host range must be begin:end or begin:end:step", text: "[\(body)]")
@@ -84,49 +112,37 @@ enum HostRange {
         guard let step = pythonInt(stepText) else {
             throw HostRangeError("host range step is not a number", text: "[\(body)]")
         }
-        var sequence: [String] = []
-        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-        let letterText = String(letters)
-        if let b = letterText.range(of: begin), let e = letterText.range(of: end) {
+        let letterText = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        if let ib = letterIndex(begin, in: letterText), let ie = letterIndex(end, in: letterText) {
             // Python's str.index finds substrings, so `ab` is accepted as `a`; only the index matters.
-            let ib = letterText.distance(from: letterText.startIndex, to: b.lowerBound)
-            let ie = letterText.distance(from: letterText.startIndex, to: e.lowerBound)
             guard ib <= ie else { throw HostRangeError("host range must have begin <= end", text: "[\(body)]") }
             guard step != 0 else { throw HostRangeError("host range step must not be zero", text: "[\(body)]") }
-            if step > 0 {
-                var i = ib
-                while i <= ie { sequence.append(String(letters[i])); i += step }
-            }
-        } else {
-            guard let lo = pythonInt(begin), let hi = pythonInt(end) else {
-                throw HostRangeError("host range bounds must be numbers or single letters", text: "[\(body)]")
-            }
-            guard step != 0 else { throw HostRangeError("host range step must not be zero", text: "[\(body)]") }
-            // Python's range(lo, hi + 1, step).
-            let count: Int
-            if step > 0 { count = hi + 1 > lo ? (hi - lo) / step + 1 : 0 } else { count = lo > hi + 1 ? (lo - hi - 2) / -step + 1 : 0 }
-            guard count <= maximumExpansion, result.count + count <= maximumExpansion else {
-                throw HostRangeError("host range expands to more than \(maximumExpansion) hosts", text: "[\(body)]")
-            }
-            var value = lo
-            for _ in 0..<count {
-                var text = String(value)
-                if width > 0 { text = zfill(text, width) }
-                sequence.append(text)
-                value += step
-            }
+            guard step > 0 else { return [] }
+            let letters = Array(letterText)
+            return stride(from: ib, through: ie, by: step).map { String(letters[$0]) }
         }
-        for item in sequence {
-            let name = head + item + tail
-            if name.containsByte("[") {
-                try expandRanges(name, into: &result)
-            } else {
-                result.append(name)
-            }
-            if result.count > maximumExpansion {
-                throw HostRangeError("host range expands to more than \(maximumExpansion) hosts", text: line)
-            }
+        guard let lo = pythonInt(begin), let hi = pythonInt(end) else {
+            throw HostRangeError("host range bounds must be numbers or single letters", text: "[\(body)]")
         }
+        guard step != 0 else { throw HostRangeError("host range step must not be zero", text: "[\(body)]") }
+        // Python's range(lo, hi + 1, step).
+        let (upper, overflow) = hi.addingReportingOverflow(1)
+        guard !overflow else { throw HostRangeError("host range bound is too large", text: "[\(body)]") }
+        let span = step > 0 ? upper - lo : lo - upper
+        guard span > 0 else { return [] }
+        let count = (span - 1) / abs(step) + 1
+        guard count <= maximumExpansion else {
+            throw HostRangeError("host range expands to more than \(maximumExpansion) hosts", text: "[\(body)]")
+        }
+        return (0..<count).map { i in
+            let text = String(lo + i * step)
+            return width > 0 ? zfill(text, width) : text
+        }
+    }
+
+    private static func letterIndex(_ text: String, in letters: String) -> Int? {
+        guard !text.isEmpty, let range = letters.range(of: text) else { return nil }
+        return letters.distance(from: letters.startIndex, to: range.lowerBound)
     }
 
     /// Python's `str.zfill`.
