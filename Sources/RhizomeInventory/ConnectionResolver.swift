@@ -46,6 +46,10 @@ struct ConnectionResolver {
             guard let s = value.scalarText else {
                 throw InventoryError(.invalidValue, "\(key) of host '\(name)' must be a single value", at: vars.origin(key))
             }
+            if s.contains("{{") || s.contains("{%") {
+                warnings.append(InventoryWarning(host: name, "\(key) is a Jinja template, which Rhizome does not "
+                                                     + "evaluate; the text is used as it is", at: vars.origin(key)))
+            }
             return s
         }
         /// Ansible reads several names for one setting; the last one defined wins.

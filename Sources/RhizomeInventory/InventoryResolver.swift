@@ -18,6 +18,9 @@ struct InventoryResolver {
         let graph = sources.graph
         let groupCount = graph.groups.count
         var warnings = sources.warnings + (sshConfig?.warnings ?? [])
+        for host in graph.hosts where graph.groupIndex[host.name] != nil {
+            warnings.append(InventoryWarning("found both a group and a host named '\(host.name)'", at: host.location))
+        }
 
         // Depth: the longest path from `all`, computed in topological order.
         var depth = [Int](repeating: 0, count: groupCount)

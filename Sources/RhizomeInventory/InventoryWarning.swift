@@ -15,11 +15,15 @@ struct InventoryWarning: Sendable, Hashable {
     static func render(_ warnings: [InventoryWarning]) -> [String] {
         var order: [InventoryWarning] = []
         var hosts: [InventoryWarning: [String]] = [:]
-        for warning in warnings {
+        var seen: Set<InventoryWarning> = []
+        for warning in warnings where seen.insert(warning).inserted {
             var key = warning
             key.host = nil
-            if hosts[key] == nil { order.append(key) }
-            if let host = warning.host { hosts[key, default: []].append(host) } else { hosts[key, default: []] += [] }
+            if hosts[key] == nil {
+                order.append(key)
+                hosts[key] = []
+            }
+            if let host = warning.host { hosts[key, default: []].append(host) }
         }
         return order.map { key in
             var text = key.location.map { "\($0.file):\($0.line): " } ?? ""
