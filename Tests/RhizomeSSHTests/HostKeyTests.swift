@@ -8,7 +8,7 @@ import Testing
         ("-t ecdsa -b 256", "ecdsa-sha2-nistp256"),
         ("-t ecdsa -b 384", "ecdsa-sha2-nistp384"),
         ("-t ecdsa -b 521", "ecdsa-sha2-nistp521"),
-        ("-t rsa -b 2048", "ssh-rsa"),
+        ("-t rsa -b 1024", "ssh-rsa"),
     ]
 
     @Test(arguments: keyKinds)
@@ -143,10 +143,10 @@ import Testing
     @Test(arguments: [
         ("-t ed25519", false), ("-t ed25519", true),
         ("-t ecdsa", false), ("-t ecdsa", true),
-        ("-t rsa -b 2048", false), ("-t rsa -b 2048", true),
-        ("-t rsa -b 2048 -m PEM", false), ("-t rsa -b 2048 -m PEM", true),
+        ("-t rsa -b 1024", false), ("-t rsa -b 1024", true),
+        ("-t rsa -b 1024 -m PEM", false), ("-t rsa -b 1024 -m PEM", true),
         ("-t ecdsa -m PEM", false), ("-t ecdsa -m PEM", true),
-        ("-t rsa -b 2048 -m PKCS8", false), ("-t rsa -b 2048 -m PKCS8", true),
+        ("-t rsa -b 1024 -m PKCS8", false), ("-t rsa -b 1024 -m PKCS8", true),
     ])
     func keysWrittenBySshKeygen(options: String, withPassphrase: Bool) throws {
         try withTemporaryDirectory { directory in

@@ -80,3 +80,17 @@ func fakeKey(_ name: String, type: String = "ssh-ed25519") -> HostKey {
 func entry(_ hosts: String, _ key: HostKey, marker: String? = nil) -> String {
     (marker.map { $0 + " " } ?? "") + "\(hosts) \(key.knownHostsText)"
 }
+
+/// Polls `condition` every few milliseconds for at most `limit` seconds.
+func waitUntil(limit: Double = 10, _ condition: () -> Bool) -> Bool {
+    var deadline = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &deadline)
+    let end = Double(deadline.tv_sec) + Double(deadline.tv_nsec) / 1e9 + limit
+    while true {
+        if condition() { return true }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        if Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 >= end { return false }
+        usleep(10_000)
+    }
+}
