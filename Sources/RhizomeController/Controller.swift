@@ -33,6 +33,8 @@ public final class Controller: Sendable {
     private let nextNode = Atomic<UInt32>(1)
     private let nextStream = Atomic<UInt32>(1)
     private let warnings = Mutex<[String]>([])
+    /// Signalled once the loop thread has stopped and released every session.
+    private let loopFinished = DispatchSemaphore(value: 0)
 
     /// - Parameters:
     ///   - agentPath: the agent executable (see `AgentLocator`).
@@ -44,8 +46,15 @@ public final class Controller: Sendable {
         let loop = try EventLoop()
         self.loop = loop
         self.core = LoopConfined(ControllerCore(loop: loop, logger: logger, keepaliveInterval: options.keepaliveInterval))
-        OSThread.detach(name: "rhizome-loop") { loop.run() }
         let core = self.core
+        let finished = loopFinished
+        OSThread.detach(name: "rhizome-loop") {
+            loop.run()
+            // Sessions are freed here, on the thread that used them, before
+            // anyone can let the process exit under them.
+            core.value.releaseAll()
+            finished.signal()
+        }
         loop.execute { core.value.startKeepalives() }
     }
 
@@ -217,7 +226,8 @@ public final class Controller: Sendable {
         }
     }
 
-    /// Asks every agent to exit, waits briefly for them, and stops the loop.
+    /// Asks every agent to exit, waits briefly for them, stops the loop and
+    /// waits until its thread has released every link. Call it once, last.
     public func shutdown(timeout: Double = 5) async {
         let core = core
         let loop = loop
@@ -229,6 +239,13 @@ public final class Controller: Sendable {
             }
         }
         loop.stop()
+        let finished = loopFinished
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            OSThread.detach(name: "rhizome-join") {
+                finished.wait()
+                continuation.resume()
+            }
+        }
     }
 
     // MARK: Helpers

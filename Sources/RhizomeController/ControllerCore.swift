@@ -100,6 +100,12 @@ final class ControllerCore: LinkDelegate {
         }
     }
 
+    /// Drops every link (and so every SSH session) on the loop thread.
+    func releaseAll() {
+        for agent in agents.values where !agent.link.isClosed { agent.link.close(reason: "controller stopped") }
+        agents.removeAll()
+    }
+
     private func finishShutdownIfDone() {
         guard let done = shuttingDown, agents.values.allSatisfy({ $0.link.isClosed }) else { return }
         shuttingDown = nil

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CLibSSH2
+import RhizomeIO
 
 /// One way to prove who we are.
 public enum AuthMethod: Sendable {
@@ -48,7 +49,14 @@ extension SSHSession {
                 }
                 if rc == LIBSSH2_ERROR_TIMEOUT { throw lastError(rc, as: .timeout, context: "authentication timed out") }
                 if rc == LIBSSH2_ERROR_SOCKET_DISCONNECT { throw lastError(rc, as: .closed, context: "server closed the connection during authentication") }
-                tried.append("\(path) (\(rc == LIBSSH2_ERROR_FILE ? "unreadable or unsupported key format" : "refused"))")
+                if rc == LIBSSH2_ERROR_FILE {
+                    tried.append("\(path) (unreadable or unsupported key format)")
+                } else if Self.privateKeyType(path) == "ssh-rsa" {
+                    tried.append("\(path) (refused; libssh2 1.10 signs with RSA/SHA-1 (ssh-rsa), which OpenSSH 8.8 "
+                                     + "and later refuse by default: use an ed25519 or ECDSA key)")
+                } else {
+                    tried.append("\(path) (refused)")
+                }
             case .password(let secret):
                 let rc = libssh2_userauth_password_ex(raw, user, UInt32(user.utf8.count), secret, UInt32(secret.utf8.count), nil)
                 if rc == 0 { return }
@@ -57,7 +65,7 @@ extension SSHSession {
         }
         let triedText = tried.isEmpty ? "no usable method" : tried.joined(separator: ", ")
         throw SSHError(.authentication, endpoint: endpoint,
-                       "authentication failed for user \(user): tried \(triedText); server allows \(serverMethods.isEmpty ? "?" : serverMethods)")
+                       "user \(user): tried \(triedText); server allows \(serverMethods.isEmpty ? "?" : serverMethods)")
     }
 
     private func allowedMethods(user: String) -> String {
@@ -94,6 +102,44 @@ extension SSHSession {
             previous = current
         }
         return AgentOutcome(success: false, description: "ssh-agent (\(count) key\(count == 1 ? "" : "s") refused)")
+    }
+
+    /// The key type of a private key file (`ssh-rsa`, `ssh-ed25519`, …), if it can tell.
+    static func privateKeyType(_ path: String) -> String? {
+        if let publicKey = try? readPrefix(of: path + ".pub", count: 256),
+           let type = String(decoding: publicKey, as: UTF8.self).split(separator: " ").first {
+            return String(type)
+        }
+        guard let bytes = try? readPrefix(of: path, count: 16384) else { return nil }
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+        guard let first = lines.first else { return nil }
+        if first.hasPrefix("-----BEGIN RSA") { return "ssh-rsa" }
+        if first.hasPrefix("-----BEGIN EC") { return "ecdsa" }
+        guard first.hasPrefix("-----BEGIN OPENSSH PRIVATE KEY"),
+              let decoded = Base64.decode(lines.filter { !$0.hasPrefix("-----") }.joined()) else { return nil }
+        // "openssh-key-v1\0", cipher, kdf, kdf options, key count, then the public key blob.
+        var offset = 15
+        func string() -> [UInt8]? {
+            guard offset + 4 <= decoded.count else { return nil }
+            let length = Int(decoded[offset]) << 24 | Int(decoded[offset + 1]) << 16 | Int(decoded[offset + 2]) << 8 | Int(decoded[offset + 3])
+            guard length >= 0, offset + 4 + length <= decoded.count else { return nil }
+            defer { offset += 4 + length }
+            return Array(decoded[offset + 4 ..< offset + 4 + length])
+        }
+        guard string() != nil, string() != nil, string() != nil else { return nil }
+        offset += 4
+        guard let blob = string(), blob.count > 4 else { return nil }
+        let typeLength = Int(blob[0]) << 24 | Int(blob[1]) << 16 | Int(blob[2]) << 8 | Int(blob[3])
+        guard typeLength > 0, 4 + typeLength <= blob.count else { return nil }
+        return String(decoding: blob[4 ..< 4 + typeLength], as: UTF8.self)
+    }
+
+    private static func readPrefix(of path: String, count: Int) throws -> [UInt8] {
+        guard let file = fopen(path, "r") else { throw Errno.current("fopen") }
+        defer { fclose(file) }
+        var buffer = [UInt8](repeating: 0, count: count)
+        let n = fread(&buffer, 1, count, file)
+        return Array(buffer.prefix(n))
     }
 
     /// True when the key file looks passphrase-protected.

@@ -67,7 +67,7 @@ public enum TCPSocket {
                 lastError = "\(error)"
             }
         }
-        throw SSHError(.connect, endpoint: endpoint, "cannot connect: \(lastError)")
+        throw SSHError(.connect, endpoint: endpoint, lastError)
     }
 
     static func formatEndpoint(host: String, port: Int) -> String {

@@ -79,7 +79,7 @@ struct ExecIntegrationTests {
         #expect(result.stdout.contains("web1 | CHANGED | rc=0 >>"))
         #expect(result.stdout.contains("web2 | CHANGED | rc=0 >>"))
         #expect(result.stdout.contains("ghost | UNREACHABLE! => {"))
-        #expect(result.stdout.contains("No route to host"), "\(result.stdout)")
+        #expect(result.stdout.contains("connect failed: No route to host"), "\(result.stdout)")
     }
 
     @Test("a host key mismatch is refused, naming the host and both fingerprints")
@@ -105,8 +105,10 @@ struct ExecIntegrationTests {
         #expect(result.stdout.contains("HOST KEY MISMATCH for 198.18.1.2"), "\(result.stdout)")
         #expect(result.stdout.contains(expectedFingerprint))
         #expect(result.stdout.contains(realFingerprint))
-        // Nothing ran: no agent started on the host.
-        #expect(try Lab.agentPids("demo", "web1").isEmpty)
+        // Nothing ran: no agent started on the host (agents of earlier tests
+        // may still be on their way out).
+        #expect(try Lab.eventually { try Lab.agentPids("demo", "web1").isEmpty })
+        #expect(!result.stderr.contains("bootstrap"))
     }
 
     @Test("an unknown host is refused under strict and remembered under accept-new")
@@ -144,8 +146,7 @@ struct ExecIntegrationTests {
         let result = try Lab.rhizome(["exec", "-i", "198.18.1.2,", "all", "-u", "root", "--private-key", Lab.wrongKey,
                                       "--known-hosts", Lab.knownHosts, "-a", "true"])
         #expect(result.status == 4)
-        #expect(result.stdout.contains("authentication failed: "), "\(result.stdout)")
-        #expect(result.stdout.contains("authentication failed for user root: tried \(Lab.wrongKey) (refused)"), "\(result.stdout)")
+        #expect(result.stdout.contains("authentication failed: user root: tried \(Lab.wrongKey) (refused)"), "\(result.stdout)")
         #expect(result.stdout.contains("server allows publickey"))
     }
 
@@ -162,14 +163,14 @@ struct ExecIntegrationTests {
 
     @Test("large output streams back whole; the output cap cuts it and says so")
     func largeOutput() throws {
-        let full = try Lab.rhizome(["exec", "-i", demo, "web1", "-m", "shell", "-a", "head -c 3000000 /dev/zero | tr '\\\\0' x"])
+        let full = try Lab.rhizome(["exec", "-i", demo, "web1", "-m", "shell", "-a", "head -c 3000000 /dev/zero | tr '\\0' x"])
         #expect(full.status == 0)
         let body = full.stdout.split(separator: "\n").dropFirst().first ?? ""
         #expect(body.count == 3_000_000)
         #expect(body.allSatisfy { $0 == "x" })
 
         let capped = try Lab.rhizome(["exec", "-i", demo, "web1", "-m", "shell", "--output-cap", "1000",
-                                      "-a", "head -c 3000000 /dev/zero | tr '\\\\0' x"])
+                                      "-a", "head -c 3000000 /dev/zero | tr '\\0' x"])
         #expect(capped.status == 0)
         let lines = capped.stdout.split(separator: "\n")
         #expect(lines.count == 3)
@@ -192,7 +193,8 @@ struct ExecIntegrationTests {
                                        "-a", "sleep 30 & sleep 30"])
         #expect(timeout.status == 2)
         #expect(timeout.stdout.contains("timed out after 1 s; process group killed"), "\(timeout.stdout)")
-        let leftovers = try Lab.exec("demo", "web1", ["sh", "-c", "pgrep -x sleep || true"])
-        #expect(leftovers.stdout.isEmpty, "sleep processes survived the timeout")
+        // SIGKILL is delivered at once but processes take a moment to go.
+        #expect(try Lab.eventually { try Lab.processes("demo", "web1", matching: "sleep 30").isEmpty },
+                "sleep processes survived the timeout")
     }
 }

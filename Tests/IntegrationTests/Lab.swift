@@ -50,20 +50,39 @@ enum Lab {
         try run(root.appendingPathComponent("topology/lab").path, ["exec", topology(topologyName), host, "--"] + command)
     }
 
-    /// Every file in a host's scratch places (/tmp, /dev/shm, /var/tmp, root's home).
+    /// Every file in a host's scratch places (/tmp, /dev/shm, /var/tmp, root's
+    /// home), except the rc files the lab itself puts there (`lab_rc_junk`).
     static func scratchFiles(_ topologyName: String, _ host: String) throws -> [String] {
         let result = try exec(topologyName, host, ["sh", "-c", "find /tmp /dev/shm /var/tmp /root -mindepth 1 2>/dev/null"])
-        return result.stdout.split(separator: "\n").map(String.init)
+        return result.stdout.split(separator: "\n").map(String.init).filter { $0 != "/root/.bashrc" && $0 != "/root/.profile" }
+    }
+
+    /// Pids of processes in a host's network namespace whose command line
+    /// contains `fragment`. (The lab shares one PID namespace, so `pgrep`
+    /// inside a host would see every host's processes.)
+    static func processes(_ topologyName: String, _ host: String, matching fragment: String) throws -> [Int32] {
+        let result = try run(root.appendingPathComponent("topology/lab").path, ["pids", topology(topologyName), host])
+        let pids = result.stdout.split(whereSeparator: { $0 == "\n" || $0 == " " }).compactMap { Int32($0) }
+        return pids.filter { pid in
+            let raw = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+            let cmdline = String(decoding: raw.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+            return cmdline.contains(fragment)
+        }
     }
 
     /// Pids of rhizome agents on a host (the agent's file name starts with .rhizome-agent).
     static func agentPids(_ topologyName: String, _ host: String) throws -> [Int32] {
-        let result = try run(root.appendingPathComponent("topology/lab").path, ["pids", topology(topologyName), host])
-        let pids = result.stdout.split(whereSeparator: { $0 == "\n" || $0 == " " }).compactMap { Int32($0) }
-        return pids.filter { pid in
-            let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
-            return cmdline.contains(".rhizome-agent-")
-        }
+        try processes(topologyName, host, matching: ".rhizome-agent-")
+    }
+
+    /// Polls `condition` every 50 ms for at most `seconds`; true once it holds.
+    static func eventually(within seconds: Double = 3, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        repeat {
+            if try condition() { return true }
+            usleep(50_000)
+        } while Date() < deadline
+        return try condition()
     }
 
     /// Runs the CLI.

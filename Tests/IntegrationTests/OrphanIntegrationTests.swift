@@ -20,13 +20,18 @@ struct OrphanIntegrationTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // Whatever happens below, the controller does not outlive the test.
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
 
         // Wait (bounded) until every host runs an agent and its task.
         var ready = false
-        for _ in 0 ..< 100 {
+        for _ in 0 ..< 150 {
             let agents = try hosts.map { try Lab.agentPids("demo", $0).count }
-            let sleeps = try hosts.map { try Lab.exec("demo", $0, ["sh", "-c", "pgrep -x sleep | wc -l"]).stdout }
-            if agents.allSatisfy({ $0 == 1 }) && sleeps.allSatisfy({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) == 2 }) {
+            let sleeps = try hosts.map { try Lab.processes("demo", $0, matching: "sleep 300").count }
+            // Per host: the agent, and the task's sh with its two sleeps.
+            if agents.allSatisfy({ $0 == 1 }) && sleeps.allSatisfy({ $0 == 3 }) {
                 ready = true
                 break
             }
@@ -42,14 +47,15 @@ struct OrphanIntegrationTests {
         while !remaining.isEmpty && Date().timeIntervalSince(killedAt) < 5 {
             remaining = try remaining.filter { host in
                 let agents = try Lab.agentPids("demo", host)
-                let sleeps = try Lab.exec("demo", host, ["sh", "-c", "pgrep -x sleep || true"]).stdout
+                let sleeps = try Lab.processes("demo", host, matching: "sleep 300")
                 return !agents.isEmpty || !sleeps.isEmpty
             }
             if !remaining.isEmpty { usleep(100_000) }
         }
         #expect(remaining.isEmpty, "processes left on \(remaining) 5 s after the controller died")
         for host in hosts {
-            #expect(try Lab.scratchFiles("demo", host) == [])
+            let files = try Lab.scratchFiles("demo", host)
+            #expect(files == [], "left on \(host): \(files)")
         }
     }
 }
