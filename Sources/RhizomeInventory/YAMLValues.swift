@@ -386,8 +386,8 @@ extension InventoryError {
              .composer(let context, let problem, let mark, let yaml):
             let line = yaml.split(separator: "\n", omittingEmptySubsequences: false)
             let text = mark.line - 1 < line.count && mark.line >= 1 ? String(line[mark.line - 1]) : nil
-            let prefix = context.map { $0.text + " " } ?? ""
-            self.init(.syntax, "invalid YAML: \(prefix)\(problem)", file: file, line: mark.line, column: mark.column,
+            let start = context.map { " (\($0.text) that starts at \($0.mark.line):\($0.mark.column))" } ?? ""
+            self.init(.syntax, "invalid YAML: \(problem)\(start)", file: file, line: mark.line, column: mark.column,
                       snippet: text?.trimmingSpaces())
         case .duplicatedKeysInMapping(let duplicates, let context):
             self.init(.syntax, "duplicate key(s) \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in a mapping",
