@@ -41,6 +41,8 @@ public enum BootstrapScript {
             "echo \"\(stageMarker)gzip=$g sha256sum=$s dir=$d\"",
             "read m n h || exit 98",
             "f=\"$d/.rhizome-agent-$$\"",
+            // A link that drops mid-upload must not leave a partial image behind.
+            "trap 'rm -f \"$f.tmp\"' 0 1 2 13 15",
             "if [ \"$m\" = gz ]; then head -c \"$n\" | gzip -dc > \"$f.tmp\"; else head -c \"$n\" > \"$f.tmp\"; fi "
                 + "|| { rm -f \"$f.tmp\"; echo '\(stageErrorMarker)cannot write the agent to '\"$d\"; exit 97; }",
             "if [ \"$s\" = 1 ]; then x=$(sha256sum \"$f.tmp\" | cut -d ' ' -f 1); "

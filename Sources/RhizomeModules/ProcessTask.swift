@@ -46,9 +46,10 @@ public final class ProcessTask: RunningTask {
     private var startTime: Int64 = 0
     private var failure: String?
     private var finished = false
-    private var reapDelay = 0.0005
     private var exitToken: EventLoop.Token?
     private var exitDescriptor: FileDescriptor?
+    private var termination: ChildProcess.Termination?
+    private var quietTimer: EventLoop.Token?
 
     public init(loop: EventLoop, sink: any TaskSink, options: Options) {
         self.loop = loop
@@ -77,6 +78,7 @@ public final class ProcessTask: RunningTask {
                     process?.stdin = nil
                 }
             }
+            watchExit()
             if options.timeout > 0 {
                 timeoutTimer = loop.schedule(after: options.timeout) { [weak self] in
                     guard let self else { return }
@@ -163,6 +165,7 @@ public final class ProcessTask: RunningTask {
                 keep = keep.prefix(Int(room))
             }
         }
+        if termination != nil { armQuietTimer() }
         guard !keep.isEmpty else { return }
         sent[stream] = already + UInt64(keep.count)
         sink?.taskOutput(stream, Array(keep))
@@ -182,48 +185,94 @@ public final class ProcessTask: RunningTask {
             return
         }
         openStreams -= 1
-        if openStreams == 0 { reap() }
+        if openStreams == 0 { outputEnded() }
     }
 
-    /// Both pipes are closed; the process is exiting or has exited. Wait for
-    /// its pidfd where the kernel has them, else poll with a short back-off;
-    /// never block the loop.
-    private func reap() {
+    // MARK: Exit
+
+    /// Watches for the child's exit: its pidfd where the kernel has them
+    /// (Linux 5.3+), else a short poll of waitpid. Never blocks the loop.
+    private func watchExit() {
         guard let process else { return }
-        if let termination = process.poll() {
-            if let exitToken { loop.deregister(exitToken) }
-            exitDescriptor?.close()
-            if let stdinToken { loop.deregister(stdinToken) }
-            process.stdin?.close()
-            var result = TaskResult(start: startTime, end: Clock.wallNanos(),
-                                    stdoutDropped: dropped[.stdout] ?? 0, stderrDropped: dropped[.stderr] ?? 0)
-            switch termination {
-            case .exited(let code):
-                result.rc = code
-                result.failed = code != 0
-                if code != 0 { result.message = "non-zero return code" }
-            case .signalled(let signal):
-                result.signal = signal
-                result.rc = -signal
-                result.failed = true
-                result.message = "killed by signal \(signal)"
-            }
-            if let failure {
-                result.failed = true
-                result.message = failure
-            }
-            result.changed = options.changed
-            finish(result)
-            return
-        }
-        if exitDescriptor == nil, let descriptor = process.exitDescriptor() {
+        if let descriptor = process.exitDescriptor() {
             exitDescriptor = descriptor
-            exitToken = loop.register(descriptor.rawValue, events: .readable) { [weak self] _ in self?.reap() }
-            return
+            exitToken = loop.register(descriptor.rawValue, events: .readable) { [weak self] _ in self?.checkExit() }
+        } else {
+            pollExit(after: 0.0005)
         }
-        if exitDescriptor != nil { return }  // the pidfd will fire
-        loop.schedule(after: reapDelay) { [weak self] in self?.reap() }
-        reapDelay = min(reapDelay * 2, 0.05)
+    }
+
+    private func pollExit(after delay: Double) {
+        loop.schedule(after: delay) { [weak self] in
+            guard let self, !self.finished, self.termination == nil else { return }
+            self.checkExit()
+            if self.termination == nil { self.pollExit(after: min(delay * 2, 0.05)) }
+        }
+    }
+
+    private func checkExit() {
+        guard termination == nil, let process, let ended = process.poll() else { return }
+        termination = ended
+        if let exitToken { loop.deregister(exitToken) }
+        exitToken = nil
+        exitDescriptor?.close()
+        exitDescriptor = nil
+        if openStreams == 0 {
+            complete()
+        } else {
+            // Something the command started in the background still holds its
+            // pipes. As Ansible does, stop waiting once they have been quiet
+            // for a while after the command itself exited.
+            armQuietTimer()
+        }
+    }
+
+    /// Seconds of silence on the pipes, after the command exited, before they
+    /// are no longer waited for.
+    static let quietPeriod = 1.0
+
+    private func armQuietTimer() {
+        if let quietTimer { loop.cancel(quietTimer) }
+        quietTimer = loop.schedule(after: Self.quietPeriod) { [weak self] in
+            guard let self, !self.finished else { return }
+            if self.sink?.isCongested == true {
+                self.armQuietTimer()  // paused by us, not quiet
+            } else {
+                self.abandonOutput()
+            }
+        }
+    }
+
+    /// Both pipes reached end of file (or were abandoned).
+    private func outputEnded() {
+        if termination != nil { complete() }
+        // Otherwise the exit watch completes the task.
+    }
+
+    private func complete() {
+        guard let termination, !finished else { return }
+        if let quietTimer { loop.cancel(quietTimer) }
+        if let stdinToken { loop.deregister(stdinToken) }
+        process?.stdin?.close()
+        var result = TaskResult(start: startTime, end: Clock.wallNanos(),
+                                stdoutDropped: dropped[.stdout] ?? 0, stderrDropped: dropped[.stderr] ?? 0)
+        switch termination {
+        case .exited(let code):
+            result.rc = code
+            result.failed = code != 0
+            if code != 0 { result.message = "non-zero return code" }
+        case .signalled(let signal):
+            result.signal = signal
+            result.rc = -signal
+            result.failed = true
+            result.message = "killed by signal \(signal)"
+        }
+        if let failure {
+            result.failed = true
+            result.message = failure
+        }
+        result.changed = options.changed
+        finish(result)
     }
 
     private func finish(_ result: TaskResult) {

@@ -48,6 +48,8 @@ public struct KnownHosts: Sendable, Hashable {
         case match
         /// The host is known with other keys of the same type.
         case mismatch(known: [Entry])
+        /// The host is known, but only with keys of other types than the one offered.
+        case otherTypes(known: [Entry])
         case unknown
         case revoked(Entry)
     }
@@ -62,7 +64,7 @@ public struct KnownHosts: Sendable, Hashable {
         if plain.contains(where: { $0.key == key }) { return .match }
         let sameType = plain.filter { $0.key.type == key.type }
         if !sameType.isEmpty { return .mismatch(known: sameType) }
-        if !plain.isEmpty { return .mismatch(known: plain) }
+        if !plain.isEmpty { return .otherTypes(known: plain) }
         return .unknown
     }
 

@@ -31,6 +31,18 @@ extension SSHSession {
                            "HOST KEY MISMATCH for \(lookup): expected \(expected), got \(key.fingerprint) (\(key.type)). "
                                + "Someone could be intercepting the connection, or the host was reinstalled; "
                                + "remove the old line only after checking the new key out of band")
+        case .otherTypes(let known):
+            // OpenSSH's accept-new would add the new type; a key of a new type
+            // from a known host is too close to an impersonation to take silently.
+            if policy == .off {
+                return .unchecked(warning: Self.offWarning(endpoint: endpoint, key: key, detail: "is of a type known_hosts does not have for this host"))
+            }
+            let types = Set(known.map(\.key.type)).sorted().joined(separator: ", ")
+            throw SSHError(.hostKeyMismatch, endpoint: endpoint,
+                           "\(lookup) is known in \(knownHosts.source) only with \(types) keys, but offered \(key.type) "
+                               + "\(key.fingerprint). (libssh2 1.10 cannot verify RSA host keys with SHA-2, so RSA-only "
+                               + "entries cannot be used against OpenSSH 8.8 or later.) Check the fingerprint out of band and add the "
+                               + "\(key.type) key to known_hosts")
         case .unknown:
             switch policy {
             case .strict:

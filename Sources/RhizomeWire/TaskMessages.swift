@@ -85,7 +85,8 @@ public struct TaskOutput: WireMessage, Hashable {
 public struct TaskResult: WireMessage, Hashable {
     public static let messageType = MessageType.taskResult
 
-    /// Exit status of the module's process; nil when it never ran or was killed by a signal.
+    /// Exit status of the module's process; minus the signal number when a
+    /// signal ended it (as Ansible reports it); nil when it never ran.
     public var rc: Int32?
     /// Signal that ended the process, if any.
     public var signal: Int32?

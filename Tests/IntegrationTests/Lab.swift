@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 
+/// Every suite that uses the lab, run one after another: they share hosts,
+/// and one suite's processes must not show up in another's checks.
+@Suite("lab", .serialized, .enabled(if: Lab.isAvailable, "needs root, sshd and `make build`"))
+struct LabTests {}
+
 /// The network-namespace lab (`topology/lab`) as the integration tests use it.
 enum Lab {
     /// The repository root, found from this file's path.

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// What happens on targets when the controller dies.
-@Suite("agents after the controller dies", .serialized, .enabled(if: Lab.isAvailable, "needs root, sshd and `make build`"))
+extension LabTests {
+@Suite("agents after the controller dies", .serialized)
 struct OrphanIntegrationTests {
     init() throws {
         try Lab.ensureUp("demo")
@@ -58,4 +59,5 @@ struct OrphanIntegrationTests {
             #expect(files == [], "left on \(host): \(files)")
         }
     }
+}
 }
