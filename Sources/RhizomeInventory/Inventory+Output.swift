@@ -79,11 +79,15 @@ extension Inventory {
 /// The links the mesh builds: the controller at the root, hops as inner nodes,
 /// selected hosts as leaves (or inner nodes, when they are also hops).
 public struct HopTree: Sendable {
+    /// One node: a selected host or a hop in front of some.
     public struct Node: Sendable {
+        /// The inventory name, or `user@host:port` for a hop outside the inventory.
         public var name: String
+        /// How the node's parent (or the controller) reaches it.
         public var connection: ConnectionSpec
         /// Whether the node is one of the selected hosts (not only a hop).
         public var isTarget: Bool
+        /// Nodes reached through this one.
         public var children: [Node]
     }
 

@@ -29,10 +29,13 @@ public struct InventoryError: Error, Sendable, CustomStringConvertible {
         public static let other = Code(rawValue: "other")
     }
 
+    /// What went wrong.
     public var message: String
+    /// Where: the file (or a source such as `<extra vars #1>`), 1-based line and column.
     public var file: String?
     public var line: Int?
     public var column: Int?
+    /// The kind of problem.
     public var code: Code
     /// The offending text, when there is one.
     public var snippet: String?
@@ -76,7 +79,9 @@ public struct InventoryError: Error, Sendable, CustomStringConvertible {
 
 /// Where something was written: a file, a 1-based line and a 1-based column.
 public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    /// The file's path as it was given.
     public var file: String
+    /// 1-based line and column.
     public var line: Int
     public var column: Int
 

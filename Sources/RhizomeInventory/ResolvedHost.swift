@@ -38,8 +38,11 @@ public struct Hop: Sendable, Hashable {
 
 /// Everything needed to open one SSH link (or a local agent).
 public struct ConnectionSpec: Sendable, Hashable {
+    /// `ssh`, or `local`: an agent started as a local subprocess, without SSH.
     public enum Kind: String, Sendable, Hashable { case ssh, local }
+    /// `relay`: an agent on the hop opens the next link; `tunnel`: the hop only forwards TCP.
     public enum ViaMode: String, Sendable, Hashable { case relay, tunnel }
+    /// What to do with a host key that is not in known_hosts.
     public enum HostKeyChecking: String, Sendable, Hashable { case strict, acceptNew = "accept-new", off }
 
     /// `ansible_host`, or the inventory name.
