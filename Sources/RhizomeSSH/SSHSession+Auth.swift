@@ -13,6 +13,54 @@ public enum AuthMethod: Sendable {
     /// A private key file. `passphrase` is asked only if the key is encrypted.
     case identityFile(path: String, passphrase: @Sendable (_ path: String) -> String?)
     case password(String)
+    /// A public key whose signatures are made elsewhere: by the controller's
+    /// ssh-agent, asked over the mesh. The private key never comes here.
+    case signer(PublicKeySigner)
+}
+
+/// Signs authentication challenges for one public key.
+public struct PublicKeySigner: Sendable {
+    /// The public key in SSH wire format.
+    public var blob: [UInt8]
+    /// For messages (the key's comment or file name).
+    public var label: String
+    /// Returns the SSH signature blob (string algorithm, string signature) of `data`.
+    public var sign: @Sendable (_ data: [UInt8]) throws -> [UInt8]
+
+    public init(blob: [UInt8], label: String, sign: @escaping @Sendable (_ data: [UInt8]) throws -> [UInt8]) {
+        self.blob = blob
+        self.label = label
+        self.sign = sign
+    }
+}
+
+/// Carries a signer through libssh2's `void **abstract`.
+private final class SignerContext {
+    let signer: PublicKeySigner
+    var failure: String?
+    init(_ signer: PublicKeySigner) { self.signer = signer }
+}
+
+/// libssh2's sign callback: hands the data to the signer and returns its
+/// signature in memory libssh2 frees (malloc, libssh2's default allocator).
+private let signCallback: @convention(c) (
+    OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?, UnsafeMutablePointer<Int>?,
+    UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+) -> Int32 = { _, signature, signatureLength, data, dataLength, abstract in
+    guard let signature, let signatureLength, let raw = abstract?.pointee else { return -1 }
+    let context = Unmanaged<SignerContext>.fromOpaque(raw).takeUnretainedValue()
+    let input = data.map { Array(UnsafeBufferPointer(start: $0, count: dataLength)) } ?? []
+    do {
+        let blob = try context.signer.sign(input)
+        guard let memory = malloc(max(1, blob.count))?.assumingMemoryBound(to: UInt8.self) else { return -1 }
+        blob.withUnsafeBufferPointer { memory.update(from: $0.baseAddress!, count: blob.count) }
+        signature.pointee = memory
+        signatureLength.pointee = blob.count
+        return 0
+    } catch {
+        context.failure = "\(error)"
+        return -1
+    }
 }
 
 extension SSHSession {
@@ -56,6 +104,21 @@ extension SSHSession {
                                      + "and later refuse by default: use an ed25519 or ECDSA key)")
                 } else {
                     tried.append("\(path) (refused)")
+                }
+            case .signer(let signer):
+                let context = SignerContext(signer)
+                var abstract: UnsafeMutableRawPointer? = Unmanaged.passUnretained(context).toOpaque()
+                let rc = withExtendedLifetime(context) {
+                    signer.blob.withUnsafeBufferPointer { blob in
+                        libssh2_userauth_publickey(raw, user, blob.baseAddress, blob.count, signCallback, &abstract)
+                    }
+                }
+                if rc == 0 { return }
+                if rc == LIBSSH2_ERROR_TIMEOUT { throw lastError(rc, as: .timeout, context: "authentication timed out") }
+                if let failure = context.failure {
+                    tried.append("\(signer.label) (signing failed: \(failure))")
+                } else {
+                    tried.append("\(signer.label) (refused)")
                 }
             case .password(let secret):
                 let rc = libssh2_userauth_password_ex(raw, user, UInt32(user.utf8.count), secret, UInt32(secret.utf8.count), nil)
