@@ -37,6 +37,6 @@ for target in $targets; do
         done
     fi
     echo "fuzzing $target for ${seconds}s"
-    "$binary" "$out/$target/corpus" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 \
+    ASAN_OPTIONS=detect_leaks=0 "$binary" "$out/$target/corpus" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 \
         -artifact_prefix="$out/$target/crashes/" -print_final_stats=1 2>&1 | tail -n 12
 done

@@ -306,38 +306,31 @@ struct SSHConfig: Sendable {
 
     /// `%h` and `%%` (and `%n`, the name as given).
     static func expandTokens(_ text: String, host: String, keepPercentH: Bool = false) -> String {
+        keepPercentH ? expand(text, [:]) : expand(text, ["h": host, "n": host])
+    }
+
+    /// `~`, `%d`, `%h`, `%r`, `%u` and `%%` in file names.
+    static func expandPath(_ text: String, host: String, user: String, localUser: String) -> String {
+        let tokens: [Character: String] = ["d": NSHomeDirectory(), "h": host, "n": host, "r": user, "u": localUser]
+        return InventorySources.expandTilde(expand(text, tokens))
+    }
+
+    /// OpenSSH's `%x` tokens; `%%` is a percent sign and unknown tokens stay as written.
+    private static func expand(_ text: String, _ tokens: [Character: String]) -> String {
         guard text.containsByte("%") else { return text }
         var out = ""
         var chars = text.makeIterator()
         while let c = chars.next() {
             guard c == "%" else { out.append(c); continue }
             guard let t = chars.next() else { out.append("%"); break }
-            switch t {
-            case "%": out.append("%")
-            case "h", "n": out += keepPercentH ? "%" + String(t) : host
-            default: out += "%" + String(t)
+            if t == "%" {
+                out.append("%")
+            } else if let value = tokens[t] {
+                out += value
+            } else {
+                out += "%" + String(t)
             }
         }
         return out
-    }
-
-    /// `~`, `%d`, `%h`, `%r`, `%u` and `%%` in file names.
-    static func expandPath(_ text: String, host: String, user: String, localUser: String) -> String {
-        let home = NSHomeDirectory()
-        var out = ""
-        var chars = text.makeIterator()
-        while let c = chars.next() {
-            guard c == "%" else { out.append(c); continue }
-            guard let t = chars.next() else { out.append("%"); break }
-            switch t {
-            case "%": out.append("%")
-            case "d": out += home
-            case "h", "n": out += host
-            case "r": out += user
-            case "u": out += localUser
-            default: out += "%" + String(t)
-            }
-        }
-        return InventorySources.expandTilde(out)
     }
 }
