@@ -61,8 +61,8 @@ let package = Package(
             name: "RhizomeMesh",
             dependencies: ["RhizomeWire", "RhizomeIO", "RhizomeStore", "RhizomeSSH"]
         ),
-        /// Built-in modules that run inside the agent: command, shell, ping.
-        .target(name: "RhizomeModules", dependencies: ["RhizomeWire", "RhizomeIO"]),
+        /// Built-in modules that run inside the agent: command, shell, ping, copy, and external modules.
+        .target(name: "RhizomeModules", dependencies: ["RhizomeWire", "RhizomeIO", "RhizomeStore"]),
         /// The agent: start-up, handshake with its parent, task execution.
         .target(
             name: "RhizomeAgent",
@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "RhizomeController",
             dependencies: [
-                "RhizomeMesh", "RhizomeWire", "RhizomeSSH", "RhizomeStore", "RhizomeIO", "RhizomeInventory",
+                "RhizomeMesh", "RhizomeWire", "RhizomeSSH", "RhizomeStore", "RhizomeIO", "RhizomeInventory", "RhizomeModules",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -60,7 +60,7 @@ public enum AgentMain {
         }
 
         do {
-            let runtime = try AgentRuntime(environment: Self.environment())
+            let runtime = try AgentRuntime(environment: Self.environment(), workDirectory: directory.isEmpty ? "/tmp" : directory)
             runtime.run()
         } catch {
             StandardError.write("rhizome-agent: \(error)\n")
@@ -83,6 +83,22 @@ public enum AgentMain {
             hasher.update(buffer[0 ..< n])
         }
         return hasher.finalize().bytes
+    }
+
+    /// The whole contents of a file, or nil.
+    static func readFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return nil }
+            if n == 0 { return result }
+            result.append(contentsOf: buffer[0 ..< n])
+        }
     }
 
     static func uname(_ field: KeyPath<utsname, (CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar)>) -> String {

@@ -48,6 +48,14 @@ struct ConnectionOptions: ParsableArguments {
     }
 }
 
+/// Signers for hops behind relays: the inventory's identity files in a private
+/// ssh-agent, plus the user's ssh-agent.
+enum SignerSetup {
+    static let factory: SignerFactory = { files in
+        try KeySigner.start(identityFiles: files, useUserAgent: true, passphrase: PassphrasePrompt.ask)
+    }
+}
+
 /// Passphrases for encrypted keys: `$RHIZOME_SSH_PASSPHRASE`, else a prompt on
 /// the terminal. Asked once per key file per run.
 enum PassphrasePrompt {

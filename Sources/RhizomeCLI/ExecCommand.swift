@@ -37,6 +37,10 @@ struct ExecCommand: AsyncParsableCommand {
     @Option(name: .customLong("env"), help: "Environment variable for the task, NAME=VALUE (repeatable).")
     var environment: [String] = []
 
+    @Option(name: [.short, .customLong("module-path")],
+            help: "Directories of external modules, colon-separated (default ./library).")
+    var modulePath: String = "./library"
+
     @Flag(name: .short, help: "More output (-v timings, -vvv link diagnostics).")
     var verbosity: Int
 
@@ -72,11 +76,17 @@ struct ExecCommand: AsyncParsableCommand {
             let equals = entry.firstIndex(of: "=")!
             env[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
         }
-        let request = RunTask(module: module, arguments: arguments, environment: env, timeout: taskTimeout,
-                              outputCap: outputCap)
-
         let controller = try Controller(options: connection.controllerOptions(), agentPath: AgentLocator.locate(),
-                                        logger: logger)
+                                        logger: logger, signerFactory: SignerSetup.factory)
+        let request: RunTask
+        do {
+            request = try TaskPreparation(modulePaths: modulePath.split(separator: ":").map(String.init))
+                .prepare(module: module, arguments: arguments, environment: env, timeout: taskTimeout, outputCap: outputCap,
+                         controller: controller)
+        } catch {
+            await controller.shutdown()
+            throw ValidationError("\(error)")
+        }
         let formatter = AdHocFormatter(style: .detect())
         let module = module
         let verbose = verbosity >= 1

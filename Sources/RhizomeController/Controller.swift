@@ -4,6 +4,7 @@ import RhizomeIO
 import RhizomeInventory
 import RhizomeMesh
 import RhizomeSSH
+import RhizomeStore
 import RhizomeWire
 import Synchronization
 
@@ -35,10 +36,19 @@ public final class Controller: Sendable {
     private let warnings = Mutex<[String]>([])
     /// Signalled once the loop thread has stopped and released every session.
     private let loopFinished = DispatchSemaphore(value: 0)
+    /// Bring-ups in progress or done, by inventory name: hosts that share a hop share its node.
+    private let bringUps = Mutex<[String: Task<Result<AgentHandle, HostUnreachable>, Never>]>([:])
+    private let signerFactory: SignerFactory?
+    private let signers = SignerRegistry()
+    /// Every node brought up, with its parent (controller for first hops).
+    private let tree = Mutex<[(handle: AgentHandle, parent: NodeID)]>([])
 
     /// - Parameters:
     ///   - agentPath: the agent executable (see `AgentLocator`).
-    public init(options: ControllerOptions, agentPath: String, logger: Logger) throws {
+    ///   - signerFactory: makes signers for authentication done by relays; without
+    ///     one, hops behind a relay can only use passwords.
+    public init(options: ControllerOptions, agentPath: String, logger: Logger, signerFactory: SignerFactory? = nil) throws {
+        self.signerFactory = signerFactory
         self.options = options
         self.agentPath = agentPath
         self.image = try AgentLocator.loadImage(at: agentPath)
@@ -55,35 +65,183 @@ public final class Controller: Sendable {
             core.value.releaseAll()
             finished.signal()
         }
-        loop.execute { core.value.startKeepalives() }
+        let signers = signers
+        loop.execute {
+            core.value.startKeepalives()
+            core.value.signatures = { publicKey, data, reply in
+                // ssh-agent round trips block briefly: off the loop thread.
+                OSThread.detach(name: "rhizome-sign") {
+                    let candidates = signers.all
+                    guard let signer = candidates.first(where: { $0.offeredKeys.contains { $0.blob == publicKey } }) else {
+                        return reply(SignResponse(error: "the controller holds no such key"))
+                    }
+                    do {
+                        reply(SignResponse(signature: try signer.sign(publicKey: publicKey, data: data)))
+                    } catch {
+                        reply(SignResponse(error: "\(error)"))
+                    }
+                }
+            }
+        }
     }
+
+    /// Every node brought up so far, with its parent node.
+    public var nodes: [(handle: AgentHandle, parent: NodeID)] { tree.withLock { $0 } }
 
     /// Warnings produced so far (host keys accepted without checking, …).
     public var collectedWarnings: [String] { warnings.withLock { $0 } }
 
     // MARK: Connecting
 
-    /// Brings up an agent on `host`. Never throws: an unreachable host is an outcome.
+    /// Brings up an agent on `host`, and on every hop in front of it first.
+    /// Never throws: an unreachable host is an outcome.
     public func connect(_ host: ResolvedHost) async -> Result<AgentHandle, HostUnreachable> {
-        if let hop = host.hops.first {
-            return .failure(HostUnreachable(host: host.name, reason: "\(host.name) is reached through \(hop.name); hops are not supported by this build yet"))
-        }
-        let node = NodeID(nextNode.add(1, ordering: .relaxed).oldValue)
-        let welcome = Welcome(node: node, parent: .controller, keepaliveInterval: UInt32(options.keepaliveInterval))
-        switch host.connection.kind {
-        case .local: return await connectLocal(host, welcome: welcome)
-        case .ssh: return await connectSSH(host, welcome: welcome)
+        let chain = host.hops.map { Step(name: $0.name, spec: $0.connection) } + [Step(name: host.name, spec: host.connection)]
+        switch await node(for: chain[...]) {
+        case .success(let handle): return .success(handle)
+        case .failure(let error): return .failure(HostUnreachable(host: host.name, reason: error.reason))
         }
     }
 
-    private func connectSSH(_ host: ResolvedHost, welcome: Welcome) async -> Result<AgentHandle, HostUnreachable> {
-        let spec = host.connection
+    /// One link of a hop chain.
+    struct Step: Sendable {
+        var name: String
+        var spec: ConnectionSpec
+    }
+
+    /// The node at the end of `chain`, brought up once however many hosts need it.
+    private func node(for chain: ArraySlice<Step>) async -> Result<AgentHandle, HostUnreachable> {
+        guard let step = chain.last else { return .failure(HostUnreachable(host: "?", reason: "empty hop chain")) }
+        let task = bringUps.withLock { tasks in
+            if let existing = tasks[step.name] { return existing }
+            let created = Task { await self.bringUp(chain) }
+            tasks[step.name] = created
+            return created
+        }
+        return await task.value
+    }
+
+    private func bringUp(_ chain: ArraySlice<Step>) async -> Result<AgentHandle, HostUnreachable> {
+        let step = chain.last!
+        let node = NodeID(nextNode.add(1, ordering: .relaxed).oldValue)
+        guard chain.count > 1 else {
+            let welcome = Welcome(node: node, parent: .controller, keepaliveInterval: UInt32(options.keepaliveInterval),
+                                  payloadCacheBytes: options.payloadCacheBytes)
+            let result: Result<AgentHandle, HostUnreachable>
+            switch step.spec.kind {
+            case .local: result = await connectLocal(step, welcome: welcome)
+            case .ssh: result = await connectSSH(step, welcome: welcome)
+            }
+            if case .success(let handle) = result { tree.withLock { $0.append((handle, .controller)) } }
+            return result
+        }
+        switch await self.node(for: chain.dropLast()) {
+        case .failure(let error):
+            return .failure(HostUnreachable(host: step.name, reason: error.reason.hasPrefix("through ")
+                ? error.reason : "through \(error.host): \(error.reason)"))
+        case .success(let parent):
+            let result = await spawnRelayed(step, node: node, under: parent)
+            if case .success(let handle) = result { tree.withLock { $0.append((handle, parent.node)) } }
+            return result
+        }
+    }
+
+    /// Has `parent`'s agent open the link to `step` and start an agent there.
+    private func spawnRelayed(_ step: Step, node: NodeID, under parent: AgentHandle) async -> Result<AgentHandle, HostUnreachable> {
+        let spec = step.spec
+        let user = spec.user ?? options.user ?? Self.localUserName()
+        let knownHostsPath = Self.expandTilde(spec.knownHostsFile ?? options.knownHostsFile ?? "~/.ssh/known_hosts")
+        let policy = hostKeyPolicy(for: spec)
+        let address = Self.numericAddress(spec.address)
+        var keys: [(blob: [UInt8], label: String)] = []
+        var signerError: String?
+        if let signerFactory {
+            let files = identityFiles(for: spec)
+            do {
+                let signer = try signers.signer(for: files, make: signerFactory)
+                keys = signer.offeredKeys
+            } catch {
+                signerError = "\(error)"
+            }
+        } else {
+            signerError = "this run has no key signer for hops behind relays"
+        }
+        if keys.isEmpty && spec.password == nil {
+            return .failure(HostUnreachable(host: step.name, reason: "authentication failed (via \(parent.host)): no key to offer"
+                                                + (signerError.map { ": \($0)" } ?? "")))
+        }
+        let request = SpawnChild(
+            node: node, name: step.name, address: address, port: UInt16(clamping: spec.port), user: user,
+            knownHostsLines: knownHosts.load(knownHostsPath).lines(for: address, port: spec.port),
+            knownHostsSource: knownHostsPath,
+            hostKeyPolicy: policy == .strict ? 0 : (policy == .acceptNew ? 1 : 2),
+            publicKeys: keys.map(\.blob), publicKeyLabels: keys.map(\.label), password: spec.password,
+            connectTimeout: spec.connectTimeout ?? options.connectTimeout, operationTimeout: options.operationTimeout,
+            keepaliveInterval: UInt32(options.keepaliveInterval), payloadCacheBytes: options.payloadCacheBytes)
+        let core = core
+        let outcome: SpawnOutcome = await withCheckedContinuation { continuation in
+            loop.execute { core.value.spawn(request, via: parent.node, continuation: continuation) }
+        }
+        switch outcome {
+        case .down(let phase, let reason):
+            let label = phase == "link" ? "" : "\(phase) failed "
+            return .failure(HostUnreachable(host: step.name, reason: "\(label)(via \(parent.host)): \(reason)"))
+        case .up(let up):
+            if !up.acceptedHostKeyLine.isEmpty {
+                do {
+                    try knownHosts.remember(up.acceptedHostKeyLine, in: knownHostsPath)
+                    logger.notice("accepted new host key", metadata: ["host": "\(step.name)", "known_hosts": "\(knownHostsPath)"])
+                } catch {
+                    logger.warning("cannot record host key: \(error)", metadata: ["host": "\(step.name)"])
+                }
+            }
+            if !up.warning.isEmpty {
+                warnings.withLock { $0.append("\(step.name): \(up.warning)") }
+                logger.warning("\(up.warning)", metadata: ["host": "\(step.name)"])
+            }
+            return .success(AgentHandle(host: step.name, node: node, hello: up.hello,
+                                        timings: LinkTimings(handshake: up.handshake, authentication: up.authentication,
+                                                             bootstrap: up.bootstrap)))
+        }
+    }
+
+    private func hostKeyPolicy(for spec: ConnectionSpec) -> HostKeyPolicy {
+        options.policyOverride ?? spec.hostKeyChecking.flatMap { HostKeyPolicy(rawValue: $0.rawValue) } ?? options.hostKeyPolicy
+    }
+
+    /// Identity files for a host: the inventory's and the command line's, else the usual defaults.
+    private func identityFiles(for spec: ConnectionSpec) -> [String] {
+        let explicit = spec.identityFiles + options.identityFiles
+        let files = explicit.isEmpty
+            ? ["~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa"].map(Self.expandTilde)
+                .filter { FileManager.default.fileExists(atPath: $0) }
+            : explicit.map(Self.expandTilde)
+        var seen = Set<String>()
+        return files.filter { seen.insert($0).inserted }
+    }
+
+    /// A numeric address for a relay (static agents cannot resolve names);
+    /// the name itself when it does not resolve here.
+    static func numericAddress(_ host: String) -> String {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &list) == 0, let first = list else { return host }
+        defer { freeaddrinfo(list) }
+        var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        guard getnameinfo(first.pointee.ai_addr, first.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0,
+                          NI_NUMERICHOST) == 0 else { return host }
+        return String(cString: buffer)
+    }
+
+    private func connectSSH(_ host: Step, welcome: Welcome) async -> Result<AgentHandle, HostUnreachable> {
+        let spec = host.spec
         let user = spec.user ?? options.user ?? Self.localUserName()
         let target = LinkTarget(name: host.name, address: spec.address, port: spec.port, user: user,
                                 connectTimeout: spec.connectTimeout ?? options.connectTimeout,
                                 operationTimeout: options.operationTimeout)
         let knownHostsPath = Self.expandTilde(spec.knownHostsFile ?? options.knownHostsFile ?? "~/.ssh/known_hosts")
-        let policy = options.policyOverride ?? spec.hostKeyChecking.flatMap { HostKeyPolicy(rawValue: $0.rawValue) } ?? options.hostKeyPolicy
+        let policy = hostKeyPolicy(for: spec)
         let methods = authenticationMethods(for: spec)
         let bootstrap = AgentBootstrap(image: image, welcome: welcome)
         let known = knownHosts.load(knownHostsPath)
@@ -136,7 +294,7 @@ public final class Controller: Sendable {
         }
     }
 
-    private func connectLocal(_ host: ResolvedHost, welcome: Welcome) async -> Result<AgentHandle, HostUnreachable> {
+    private func connectLocal(_ host: Step, welcome: Welcome) async -> Result<AgentHandle, HostUnreachable> {
         let path = agentPath
         let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
         let start = Clock.seconds()
@@ -173,14 +331,9 @@ public final class Controller: Sendable {
     private func authenticationMethods(for spec: ConnectionSpec) -> [AuthMethod] {
         var methods: [AuthMethod] = []
         let explicit = spec.identityFiles + options.identityFiles
+        let fileMethods = identityFiles(for: spec).map { AuthMethod.identityFile(path: $0, passphrase: options.passphrase) }
         // With explicit keys, offer those first: an agent full of keys can
         // exhaust the server's MaxAuthTries before the right one is tried.
-        let files = explicit.isEmpty
-            ? ["~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa"].map(Self.expandTilde)
-                .filter { FileManager.default.fileExists(atPath: $0) }
-            : explicit.map(Self.expandTilde)
-        var seen = Set<String>()
-        let fileMethods = files.filter { seen.insert($0).inserted }.map { AuthMethod.identityFile(path: $0, passphrase: options.passphrase) }
         if explicit.isEmpty {
             methods.append(.agent)
             methods += fileMethods
@@ -190,6 +343,44 @@ public final class Controller: Sendable {
         }
         if let password = spec.password { methods.append(.password(password)) }
         return methods
+    }
+
+    // MARK: Payloads
+
+    /// Makes a local file available to agents as a payload; returns its name.
+    /// The file is read twice: once now for its SHA-256, and in chunks as
+    /// agents ask for it (never whole into memory).
+    public func addPayload(file path: String) throws -> (digest: Digest, size: UInt64) {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        let hasher = SHA256Stream()
+        var size: UInt64 = 0
+        while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
+            hasher.update(data)
+            size += UInt64(data.count)
+        }
+        let digest = hasher.finalize()
+        let reader = PayloadFile(handle: handle)
+        register(digest, PayloadSource(size: size) { offset, length in try reader.read(offset: offset, length: length) })
+        return (digest, size)
+    }
+
+    /// Makes bytes (rendered content) available to agents as a payload.
+    public func addPayload(bytes: [UInt8]) -> (digest: Digest, size: UInt64) {
+        let digest = Digest.sha256(bytes)
+        register(digest, PayloadSource(size: UInt64(bytes.count)) { offset, length in
+            Array(bytes[Int(offset) ..< Int(offset) + length])
+        })
+        return (digest, UInt64(bytes.count))
+    }
+
+    private func register(_ digest: Digest, _ source: PayloadSource) {
+        let core = core
+        let done = DispatchSemaphore(value: 0)
+        loop.execute {
+            core.value.payloads.addSource(digest, source)
+            done.signal()
+        }
+        done.wait()
     }
 
     // MARK: Tasks
@@ -218,11 +409,19 @@ public final class Controller: Sendable {
         return answered ? Clock.seconds() - start : nil
     }
 
-    /// Link counters of every connected agent.
-    public func statistics() async -> [NodeID: LinkStatistics] {
+    /// Counters of the links the controller holds itself (to first hops).
+    public func firstHopStatistics() async -> [NodeID: LinkStatistics] {
         let core = core
         return await withCheckedContinuation { continuation in
-            loop.execute { continuation.resume(returning: core.value.statistics()) }
+            loop.execute { continuation.resume(returning: core.value.firstHopStatistics()) }
+        }
+    }
+
+    /// A relay's figures of the links to its children (empty for a leaf or a lost node).
+    public func relayStatistics(_ node: NodeID) async -> [LinkReport] {
+        let core = core
+        return await withCheckedContinuation { continuation in
+            loop.execute { core.value.relayStatistics(node, continuation: continuation) }
         }
     }
 
@@ -239,6 +438,7 @@ public final class Controller: Sendable {
             }
         }
         loop.stop()
+        for signer in signers.all { signer.close() }
         let finished = loopFinished
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             OSThread.detach(name: "rhizome-join") {
@@ -260,11 +460,54 @@ public final class Controller: Sendable {
     }
 }
 
-/// Moves a non-Sendable value between threads when ownership is handed over
-/// completely (a session built on one thread, then used only by the loop).
-struct Transferable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+
+/// A file read in chunks by the payload service, from the loop thread.
+final class PayloadFile: @unchecked Sendable {
+    private let handle: FileHandle
+    private let lock = NSLock()
+
+    init(handle: FileHandle) {
+        self.handle = handle
+    }
+
+    func read(offset: UInt64, length: Int) throws -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
+        try handle.seek(toOffset: offset)
+        let data = try handle.read(upToCount: length) ?? Data()
+        guard data.count == length else {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the file shrank while it was sent"])
+        }
+        return [UInt8](data)
+    }
+}
+
+/// Signs authentication challenges for relays with keys the controller holds.
+public protocol ChallengeSigner: Sendable {
+    /// Public keys to offer, in order, with labels for messages.
+    var offeredKeys: [(blob: [UInt8], label: String)] { get }
+    /// The SSH signature blob of `data` made with the key `publicKey`.
+    func sign(publicKey: [UInt8], data: [UInt8]) throws -> [UInt8]
+    func close()
+}
+
+/// Makes a signer for a list of identity files (plus the user's ssh-agent).
+public typealias SignerFactory = @Sendable (_ identityFiles: [String]) throws -> any ChallengeSigner
+
+/// Signers made in a run, one per distinct list of identity files.
+final class SignerRegistry: Sendable {
+    private let cache = Mutex<[[String]: any ChallengeSigner]>([:])
+
+    func signer(for files: [String], make: SignerFactory) throws -> any ChallengeSigner {
+        try cache.withLock { cache in
+            if let cached = cache[files] { return cached }
+            let made = try make(files)
+            cache[files] = made
+            return made
+        }
+    }
+
+    var all: [any ChallengeSigner] { cache.withLock { Array($0.values) } }
 }
 
 /// A value only touched on the event loop thread.

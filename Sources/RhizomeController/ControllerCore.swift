@@ -3,11 +3,17 @@ import RhizomeIO
 import RhizomeMesh
 import RhizomeWire
 
-/// The controller's state on its event loop thread: links to agents and tasks
-/// in flight. Only touched from that thread.
+/// How a relayed spawn ended.
+enum SpawnOutcome: Sendable {
+    case up(ChildUp)
+    case down(phase: String, reason: String)
+}
+
+/// The controller's state on its event loop thread: links to first-hop
+/// agents, routes to every node, tasks and spawns in flight. Only touched from
+/// that thread.
 final class ControllerCore: LinkDelegate {
-    private struct Agent {
-        var handle: AgentHandle
+    private struct FirstHop {
         var link: Link
         var bootstrapBytes: Int
     }
@@ -22,116 +28,197 @@ final class ControllerCore: LinkDelegate {
     private let loop: EventLoop
     private let logger: Logger
     private let keepaliveInterval: Int
-    private var agents: [NodeID: Agent] = [:]
+    /// Links the controller holds itself, by the first-hop node at their end.
+    private var firstHops: [NodeID: FirstHop] = [:]
+    /// Every node's first hop (itself for a first hop).
+    private var route: [NodeID: NodeID] = [:]
+    /// Inventory names, for messages.
+    private var names: [NodeID: String] = [:]
     private var tasks: [NodeID: [UInt32: PendingTask]] = [:]
+    private var spawns: [NodeID: CheckedContinuation<SpawnOutcome, Never>] = [:]
     private var pings: [UInt64: (node: NodeID, continuation: CheckedContinuation<Bool, Never>)] = [:]
+    private var stats: [NodeID: CheckedContinuation<[LinkReport], Never>] = [:]
     private var nextNonce: UInt64 = 1
-    /// Why a node's link went away, for tasks sent to it afterwards.
+    /// Why a node went away, for tasks sent to it afterwards.
     private var lost: [NodeID: String] = [:]
     private var shuttingDown: (() -> Void)?
+    /// Answers relays' signature requests (set by the controller).
+    var signatures: ((_ publicKey: [UInt8], _ data: [UInt8], _ reply: @escaping @Sendable (SignResponse) -> Void) -> Void)?
+
+    /// Serves the controller's payloads (files to copy, external modules) to first hops.
+    private(set) var payloads: PayloadService!
 
     init(loop: EventLoop, logger: Logger, keepaliveInterval: Int) {
         self.loop = loop
         self.logger = logger
         self.keepaliveInterval = keepaliveInterval
+        self.payloads = PayloadService(node: .controller, parent: nil, cacheCapacity: 0) { [unowned self] destination, stream, message in
+            let envelope = Envelope(type: type(of: message).messageType.rawValue, destination: destination, source: .controller,
+                                    stream: stream, body: message.encodedBody)
+            self.firstHops[destination]?.link.send(envelope, priority: envelope.messageType == .payloadChunk ? .bulk : .control)
+        }
     }
 
+    // MARK: Nodes
+
+    /// A first-hop agent whose link the controller holds.
     func attach(handle: AgentHandle, transport: any Transport, leftover: [UInt8], bootstrapBytes: Int) {
         let link = Link(local: .controller, peer: handle.node, transport: transport)
-        agents[handle.node] = Agent(handle: handle, link: link, bootstrapBytes: bootstrapBytes)
+        firstHops[handle.node] = FirstHop(link: link, bootstrapBytes: bootstrapBytes)
+        route[handle.node] = handle.node
+        names[handle.node] = handle.host
         link.start(on: loop, delegate: self)
         if !leftover.isEmpty { link.inject(leftover) }
     }
 
+    /// Asks `parent` to bring up `request.node`; the outcome comes from its `ChildUp`/`ChildDown`.
+    func spawn(_ request: SpawnChild, via parent: NodeID, continuation: CheckedContinuation<SpawnOutcome, Never>) {
+        guard let hop = route[parent], let link = firstHops[hop]?.link, !link.isClosed else {
+            continuation.resume(returning: .down(phase: "link", reason: lost[parent] ?? "the relay is gone"))
+            return
+        }
+        route[request.node] = hop
+        names[request.node] = request.name
+        spawns[request.node] = continuation
+        link.send(Envelope(request, destination: parent, source: .controller))
+    }
+
+    private func link(to node: NodeID) -> Link? {
+        guard let hop = route[node], let link = firstHops[hop]?.link, !link.isClosed else { return nil }
+        return link
+    }
+
+    // MARK: Tasks
+
     func start(_ request: RunTask, on handle: AgentHandle, stream: UInt32, continuation: CheckedContinuation<TaskOutcome, Never>) {
-        guard let agent = agents[handle.node], !agent.link.isClosed else {
+        guard let link = link(to: handle.node) else {
             let reason = lost[handle.node] ?? "no link"
             continuation.resume(returning: .unreachable(handle.host, "link to \(handle.host) lost: \(reason)"))
             return
         }
         tasks[handle.node, default: [:]][stream] = PendingTask(host: handle.host, continuation: continuation)
-        agent.link.send(Envelope(request, destination: handle.node, source: .controller, stream: stream))
+        link.send(Envelope(request, destination: handle.node, source: .controller, stream: stream))
     }
 
     func ping(_ node: NodeID, continuation: CheckedContinuation<Bool, Never>) {
-        guard let agent = agents[node], !agent.link.isClosed else {
+        guard let link = link(to: node) else {
             continuation.resume(returning: false)
             return
         }
         let nonce = nextNonce
         nextNonce += 1
         pings[nonce] = (node, continuation)
-        agent.link.send(Envelope(Ping(nonce: nonce), destination: node, source: .controller))
+        link.send(Envelope(Ping(nonce: nonce), destination: node, source: .controller))
     }
 
-    func statistics() -> [NodeID: LinkStatistics] {
-        var result: [NodeID: LinkStatistics] = [:]
-        for (node, agent) in agents {
-            var stats = agent.link.statistics
-            stats.bootstrapBytesSent = UInt64(agent.bootstrapBytes)
-            result[node] = stats
+    // MARK: Statistics
+
+    /// Payload figures of the links the controller holds.
+    func firstHopPayloadCounters() -> [NodeID: PayloadService.Counters] {
+        payloads.counters
+    }
+
+    /// Counters of the links the controller holds.
+    func firstHopStatistics() -> [NodeID: LinkStatistics] {
+        firstHops.mapValues { hop in
+            var stats = hop.link.statistics
+            stats.bootstrapBytesSent = UInt64(hop.bootstrapBytes)
+            return stats
         }
-        return result
     }
 
-    /// Agents exit when they hear nothing for 4 intervals; ping them.
+    /// Asks a relay for the figures of the links to its children.
+    func relayStatistics(_ node: NodeID, continuation: CheckedContinuation<[LinkReport], Never>) {
+        guard let link = link(to: node), stats[node] == nil else {
+            continuation.resume(returning: [])
+            return
+        }
+        stats[node] = continuation
+        link.send(Envelope(StatsRequest(), destination: node, source: .controller))
+    }
+
+    // MARK: Liveness and shutdown
+
+    /// Agents exit when they hear nothing for 4 intervals; ping the first hops
+    /// (relays ping their own children).
     func startKeepalives() {
         guard keepaliveInterval > 0 else { return }
         loop.schedule(after: Double(keepaliveInterval)) { [weak self] in
             guard let self else { return }
-            for (node, agent) in self.agents where !agent.link.isClosed {
-                agent.link.send(Envelope(Ping(nonce: 0), destination: node, source: .controller))
+            for (node, hop) in self.firstHops where !hop.link.isClosed {
+                hop.link.send(Envelope(Ping(nonce: 0), destination: node, source: .controller))
             }
             self.startKeepalives()
         }
     }
 
     func shutdown(timeout: Double, done: @escaping () -> Void) {
-        let open = agents.values.filter { !$0.link.isClosed }
+        let open = firstHops.filter { !$0.value.link.isClosed }
         if open.isEmpty { return done() }
         shuttingDown = done
-        for agent in open {
-            agent.link.send(Envelope(Shutdown(reason: "run finished"), destination: agent.handle.node, source: .controller))
+        for (node, hop) in open {
+            hop.link.send(Envelope(Shutdown(reason: "run finished"), destination: node, source: .controller))
         }
         loop.schedule(after: timeout) { [weak self] in
             guard let self, self.shuttingDown != nil else { return }
-            for agent in self.agents.values where !agent.link.isClosed { agent.link.close(reason: "shutdown timed out") }
+            for hop in self.firstHops.values where !hop.link.isClosed { hop.link.close(reason: "shutdown timed out") }
             self.finishShutdownIfDone()
         }
     }
 
     /// Drops every link (and so every SSH session) on the loop thread.
     func releaseAll() {
-        for agent in agents.values where !agent.link.isClosed { agent.link.close(reason: "controller stopped") }
-        agents.removeAll()
+        for hop in firstHops.values where !hop.link.isClosed { hop.link.close(reason: "controller stopped") }
+        firstHops.removeAll()
     }
 
     private func finishShutdownIfDone() {
-        guard let done = shuttingDown, agents.values.allSatisfy({ $0.link.isClosed }) else { return }
+        guard let done = shuttingDown, firstHops.values.allSatisfy({ $0.link.isClosed }) else { return }
         shuttingDown = nil
         done()
+    }
+
+    /// Nodes that can no longer be reached: their tasks, spawns and pings end.
+    private func nodesLost(_ nodes: [NodeID], reason: String, phase: String = "link") {
+        for node in nodes {
+            if let spawn = spawns.removeValue(forKey: node) {
+                spawn.resume(returning: .down(phase: phase, reason: reason))
+            }
+            lost[node] = reason
+            let host = names[node] ?? "\(node)"
+            for (_, pending) in tasks.removeValue(forKey: node) ?? [:] {
+                pending.continuation.resume(returning: .unreachable(pending.host, "link to \(host) lost: \(reason)"))
+            }
+            for (nonce, waiter) in pings where waiter.node == node {
+                pings[nonce] = nil
+                waiter.continuation.resume(returning: false)
+            }
+            stats.removeValue(forKey: node)?.resume(returning: [])
+            route[node] = nil
+        }
     }
 
     // MARK: LinkDelegate
 
     func link(_ link: Link, didReceive envelope: Envelope) {
-        let node = link.peer
-        guard envelope.source == node else {
-            return link.close(reason: "\(node) sent a message claiming to be from \(envelope.source)")
+        let source = envelope.source
+        guard route[source] == link.peer, envelope.destination == .controller else {
+            return link.close(reason: "\(names[link.peer] ?? "\(link.peer)") sent a message from node \(source.rawValue) to node "
+                                  + "\(envelope.destination.rawValue), which it does not lead to")
         }
         do {
             switch envelope.messageType {
             case .taskOutput:
                 let output = try envelope.decode(TaskOutput.self)
-                guard tasks[node]?[envelope.stream] != nil else { return }
+                guard tasks[source]?[envelope.stream] != nil else { return }
                 if output.stream == .stdout {
-                    tasks[node]?[envelope.stream]?.stdout.append(contentsOf: output.data)
+                    tasks[source]?[envelope.stream]?.stdout.append(contentsOf: output.data)
                 } else {
-                    tasks[node]?[envelope.stream]?.stderr.append(contentsOf: output.data)
+                    tasks[source]?[envelope.stream]?.stderr.append(contentsOf: output.data)
                 }
             case .taskResult:
                 let result = try envelope.decode(TaskResult.self)
-                guard let pending = tasks[node]?.removeValue(forKey: envelope.stream) else { return }
+                guard let pending = tasks[source]?.removeValue(forKey: envelope.stream) else { return }
                 let status: TaskOutcome.Status = result.failed ? .failed : (result.changed ? .changed : .ok)
                 pending.continuation.resume(returning: TaskOutcome(host: pending.host, status: status, result: result,
                                                                   stdout: pending.stdout, stderr: pending.stderr,
@@ -139,39 +226,62 @@ final class ControllerCore: LinkDelegate {
             case .pong:
                 let pong = try envelope.decode(Pong.self)
                 if let waiter = pings.removeValue(forKey: pong.nonce) { waiter.continuation.resume(returning: true) }
+            case .payloadRequest where source == link.peer:
+                payloads.handleRequest(from: source, stream: envelope.stream, try envelope.decode(PayloadRequest.self))
+            case .payloadCredit where source == link.peer:
+                payloads.handleCredit(from: source, stream: envelope.stream, try envelope.decode(PayloadCredit.self))
+            case .childUp:
+                let up = try envelope.decode(ChildUp.self)
+                guard route[up.node] == link.peer, let spawn = spawns.removeValue(forKey: up.node) else { return }
+                spawn.resume(returning: .up(up))
+            case .childDown:
+                let down = try envelope.decode(ChildDown.self)
+                nodesLost(down.nodes.filter { route[$0] == link.peer }, reason: down.reason, phase: down.phase)
+            case .signRequest:
+                let request = try envelope.decode(SignRequest.self)
+                let loop = loop
+                let stream = envelope.stream
+                let core = LoopConfined(self)
+                guard let signatures else {
+                    return link.send(Envelope(SignResponse(error: "this controller signs for no key"), destination: source,
+                                              source: .controller, stream: stream))
+                }
+                signatures(request.publicKey, request.data) { response in
+                    loop.execute {
+                        core.value.link(to: source)?.send(Envelope(response, destination: source, source: .controller, stream: stream))
+                    }
+                }
+            case .statsReport:
+                let report = try envelope.decode(StatsReport.self)
+                stats.removeValue(forKey: source)?.resume(returning: report.links)
             case .log:
                 let record = try envelope.decode(LogRecord.self)
-                logger.info("\(record.message)", metadata: ["node": "\(node)"])
+                logger.info("\(record.message)", metadata: ["host": "\(names[source] ?? "\(source)")"])
             case .protocolError:
                 let error = try envelope.decode(ProtocolErrorMessage.self)
                 link.close(reason: "agent reported a protocol error: \(error.message)")
             default:
-                link.close(reason: "unexpected message type \(envelope.type) from \(node)")
+                link.close(reason: "unexpected message type \(envelope.type) from node \(source.rawValue)")
             }
         } catch {
-            link.close(reason: "bad message from \(node): \(error)")
+            link.close(reason: "bad message from node \(source.rawValue): \(error)")
         }
     }
 
     func link(_ link: Link, didReceiveDiagnostics text: String) {
         guard !text.isEmpty else { return }
-        let host = agents[link.peer]?.handle.host ?? "\(link.peer)"
-        logger.debug("agent: \(text)", metadata: ["host": "\(host)"])
+        logger.debug("agent: \(text)", metadata: ["host": "\(names[link.peer] ?? "\(link.peer)")"])
     }
 
     func link(_ link: Link, didCloseWith reason: String?) {
-        let node = link.peer
-        let host = agents[node]?.handle.host ?? "\(node)"
+        let hop = link.peer
+        let host = names[hop] ?? "\(hop)"
         let why = reason ?? "the agent closed the link"
         if shuttingDown == nil { logger.debug("link closed", metadata: ["host": "\(host)", "reason": "\(why)"]) }
-        lost[node] = why
-        for (_, pending) in tasks.removeValue(forKey: node) ?? [:] {
-            pending.continuation.resume(returning: .unreachable(pending.host, "link to \(host) lost: \(why)"))
-        }
-        for (nonce, waiter) in pings where waiter.node == node {
-            pings[nonce] = nil
-            waiter.continuation.resume(returning: false)
-        }
+        payloads.childGone(hop)
+        let below = route.filter { $0.value == hop }.map(\.key)
+        nodesLost([hop], reason: why)
+        nodesLost(below.filter { $0 != hop }, reason: "link to \(host) lost: \(why)")
         finishShutdownIfDone()
     }
 }

@@ -20,6 +20,8 @@ public struct ControllerOptions: Sendable {
     public var identityFiles: [String] = []
     /// Seconds between keepalives on every link (SSH keepalives and agent pings).
     public var keepaliveInterval: Int = 15
+    /// Bytes of payloads each agent may keep in memory.
+    public var payloadCacheBytes: UInt64 = 256 << 20
     /// Answers passphrase requests for encrypted keys; nil if none can be given.
     public var passphrase: @Sendable (_ path: String) -> String? = { _ in nil }
 

@@ -64,9 +64,11 @@ public final class Link: TransportDelegate {
         guard !isClosed else { return }
         let frames = envelope.frames()
         statistics.framesSent += UInt64(frames.count)
+        let isPayload = envelope.type == MessageType.payloadChunk.rawValue
         for frame in frames {
             let bytes = frame.bytes
             statistics.bytesSent += UInt64(bytes.count)
+            if isPayload { statistics.payloadBytesSent += UInt64(bytes.count) }
             if priority == .control { control.append(bytes) } else { bulk.append(bytes) }
         }
         pump()
@@ -102,6 +104,9 @@ public final class Link: TransportDelegate {
         do {
             while let frame = try decoder.nextFrame() {
                 statistics.framesReceived += 1
+                if frame.header.type == MessageType.payloadChunk.rawValue {
+                    statistics.payloadBytesReceived += UInt64(FrameLimits.headerSize + frame.payload.count)
+                }
                 if let envelope = try assembler.push(frame) {
                     delegate?.link(self, didReceive: envelope)
                     if isClosed { return }

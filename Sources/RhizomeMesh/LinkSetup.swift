@@ -33,7 +33,11 @@ public struct LinkTimings: Sendable, Hashable {
     /// Stage, image upload, agent start, Hello/Welcome.
     public var bootstrap: Double = 0
 
-    public init() {}
+    public init(handshake: Double = 0, authentication: Double = 0, bootstrap: Double = 0) {
+        self.handshake = handshake
+        self.authentication = authentication
+        self.bootstrap = bootstrap
+    }
 
     public var total: Double { handshake + authentication + bootstrap }
 }

@@ -9,12 +9,15 @@ import RhizomeWire
 /// The modules compiled into the agent.
 public enum BuiltinModules {
     /// Names of the built-in modules.
-    public static let names: Set<String> = ["command", "shell", "ping"]
+    public static let names: Set<String> = ["command", "shell", "ping", "copy"]
+
+    /// The module name the controller uses for modules shipped as payloads.
+    public static let external = "_external"
 
     /// Starts `request`. The result always arrives through `sink`, possibly
     /// before this returns (for modules that need no process).
     public static func start(_ request: RunTask, loop: EventLoop, sink: any TaskSink,
-                             baseEnvironment: [String]) -> (any RunningTask)? {
+                             baseEnvironment: [String], context: ModuleContext = ModuleContext()) -> (any RunningTask)? {
         let started = Clock.wallNanos()
         func fail(_ message: String) -> (any RunningTask)? {
             sink.taskFinished(TaskResult(start: started, end: Clock.wallNanos(), failed: true, message: message))
@@ -73,6 +76,17 @@ public enum BuiltinModules {
             let task = ProcessTask(loop: loop, sink: sink, options: .init(
                 arguments: argv, environment: environment, directory: directory, stdin: stdin,
                 timeout: request.timeout, outputCap: request.outputCap, changed: true))
+            task.start()
+            return task
+
+        case "copy":
+            let task = CopyTask(loop: loop, sink: sink, arguments: args, context: context)
+            task.start()
+            return task
+
+        case external:
+            let task = ExternalModuleTask(loop: loop, sink: sink, request: request, context: context,
+                                          baseEnvironment: baseEnvironment)
             task.start()
             return task
 

@@ -78,6 +78,14 @@ public struct KnownHosts: Sendable, Hashable {
         return seen
     }
 
+    /// The raw lines whose entries concern `host:port` (markers included), to
+    /// hand to a relay that checks the host for us.
+    public func lines(for host: String, port: Int) -> [String] {
+        entries(for: host, port: port).compactMap { entry in
+            entry.line >= 1 && entry.line <= lines.count ? lines[entry.line - 1] : nil
+        }
+    }
+
     /// The known_hosts line recording `key` for `host:port`.
     public static func line(host: String, port: Int, key: HostKey) -> String {
         "\(port == 22 ? host : "[\(host)]:\(port)") \(key.knownHostsText)"

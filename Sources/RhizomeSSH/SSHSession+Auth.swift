@@ -27,6 +27,21 @@ public struct PublicKeySigner: Sendable {
     /// Returns the SSH signature blob (string algorithm, string signature) of `data`.
     public var sign: @Sendable (_ data: [UInt8]) throws -> [UInt8]
 
+    struct MalformedSignature: Error, CustomStringConvertible {
+        var description: String { "the signer returned a malformed SSH signature blob" }
+    }
+
+    /// The signature inside an SSH signature blob (`string algorithm, string signature`).
+    static func rawSignature(of blob: [UInt8]) throws -> [UInt8] {
+        func length(at offset: Int) -> Int? {
+            guard offset + 4 <= blob.count else { return nil }
+            return Int(blob[offset]) << 24 | Int(blob[offset + 1]) << 16 | Int(blob[offset + 2]) << 8 | Int(blob[offset + 3])
+        }
+        guard let algorithmLength = length(at: 0), let signatureLength = length(at: 4 + algorithmLength),
+              8 + algorithmLength + signatureLength == blob.count else { throw MalformedSignature() }
+        return Array(blob[(8 + algorithmLength)...])
+    }
+
     public init(blob: [UInt8], label: String, sign: @escaping @Sendable (_ data: [UInt8]) throws -> [UInt8]) {
         self.blob = blob
         self.label = label
@@ -41,8 +56,10 @@ private final class SignerContext {
     init(_ signer: PublicKeySigner) { self.signer = signer }
 }
 
-/// libssh2's sign callback: hands the data to the signer and returns its
-/// signature in memory libssh2 frees (malloc, libssh2's default allocator).
+/// libssh2's sign callback: hands the data to the signer and returns the raw
+/// signature, in memory libssh2 frees (malloc, libssh2's default allocator).
+/// libssh2 1.10 adds the algorithm name itself, so the signer's SSH signature
+/// blob (string algorithm, string signature) is unwrapped here.
 private let signCallback: @convention(c) (
     OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?, UnsafeMutablePointer<Int>?,
     UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<UnsafeMutableRawPointer?>?
@@ -51,7 +68,7 @@ private let signCallback: @convention(c) (
     let context = Unmanaged<SignerContext>.fromOpaque(raw).takeUnretainedValue()
     let input = data.map { Array(UnsafeBufferPointer(start: $0, count: dataLength)) } ?? []
     do {
-        let blob = try context.signer.sign(input)
+        let blob = try PublicKeySigner.rawSignature(of: try context.signer.sign(input))
         guard let memory = malloc(max(1, blob.count))?.assumingMemoryBound(to: UInt8.self) else { return -1 }
         blob.withUnsafeBufferPointer { memory.update(from: $0.baseAddress!, count: blob.count) }
         signature.pointee = memory

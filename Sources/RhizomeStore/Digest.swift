@@ -94,3 +94,20 @@ public enum HMACSHA1 {
         return Array(out.prefix(Int(length)))
     }
 }
+
+/// Incremental SHA-256 that can live in a class (the hasher itself is not copyable).
+public final class SHA256Stream {
+    private var hasher: SHA256Hasher? = SHA256Hasher()
+
+    public init() {}
+
+    public func update<Bytes: Collection>(_ data: Bytes) where Bytes.Element == UInt8 {
+        hasher?.update(data)
+    }
+
+    /// The digest of everything fed so far; the stream is finished after this.
+    public func finalize() -> Digest {
+        let done = hasher.take()!.finalize()
+        return done
+    }
+}

@@ -24,6 +24,34 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case taskResult = 12
     /// Controller → agent: stop a running task.
     case cancelTask = 13
+
+    // Mesh
+    /// Controller → relay: open an SSH link to a host and start an agent there.
+    case spawnChild = 20
+    /// Relay → controller: a child agent is up (ancestors learn the route).
+    case childUp = 21
+    /// Relay → controller: nodes that can no longer be reached (ancestors forget them).
+    case childDown = 22
+    /// Relay → controller: sign this authentication challenge.
+    case signRequest = 23
+    /// Controller → relay: the signature, or why not.
+    case signResponse = 24
+
+    // Payloads
+    /// Child → parent: send me the payload with this digest.
+    case payloadRequest = 30
+    /// Parent → child: a piece of a payload.
+    case payloadChunk = 31
+    /// Parent → child: the payload cannot be had.
+    case payloadError = 32
+    /// Child → parent: room for more bytes of a payload transfer.
+    case payloadCredit = 33
+
+    // Statistics
+    /// Controller → relay: report your links.
+    case statsRequest = 40
+    /// Relay → controller: per-link figures of a relay's children.
+    case statsReport = 41
 }
 
 /// A message that travels as the payload of one or more frames.

@@ -63,12 +63,16 @@ public struct Welcome: WireMessage, Hashable {
     public var keepaliveInterval: UInt32
     /// Verbosity of `Log` messages the agent sends (0 = errors only … 4 = trace).
     public var logLevel: UInt8
+    /// Bytes of payloads the agent may keep in memory.
+    public var payloadCacheBytes: UInt64
 
-    public init(node: NodeID, parent: NodeID, keepaliveInterval: UInt32 = 0, logLevel: UInt8 = 1) {
+    public init(node: NodeID, parent: NodeID, keepaliveInterval: UInt32 = 0, logLevel: UInt8 = 1,
+                payloadCacheBytes: UInt64 = 256 << 20) {
         self.node = node
         self.parent = parent
         self.keepaliveInterval = keepaliveInterval
         self.logLevel = logLevel
+        self.payloadCacheBytes = payloadCacheBytes
     }
 
     public init(from reader: inout ByteReader) throws(WireError) {
@@ -76,6 +80,7 @@ public struct Welcome: WireMessage, Hashable {
         parent = NodeID(try reader.readInteger(as: UInt32.self))
         keepaliveInterval = try reader.readInteger()
         logLevel = try reader.readInteger()
+        payloadCacheBytes = try reader.readInteger()
     }
 
     public func encode(into writer: inout ByteWriter) {
@@ -83,6 +88,7 @@ public struct Welcome: WireMessage, Hashable {
         writer.writeInteger(parent.rawValue)
         writer.writeInteger(keepaliveInterval)
         writer.writeInteger(logLevel)
+        writer.writeInteger(payloadCacheBytes)
     }
 }
 

@@ -6,6 +6,11 @@ extension WireValue {
         /// Byte offset of the problem.
         public var offset: Int
         public var description: String { "\(message) at byte \(offset)" }
+
+        public init(message: String, offset: Int) {
+            self.message = message
+            self.offset = offset
+        }
     }
 
     public init(jsonText: String) throws(JSONError) {
