@@ -30,5 +30,6 @@ measure() {
 
 measure "resolve + --tree all (YAML, 10k hosts)" "$bin" inventory -i "$out/hosts.yml" --ssh-config none --tree
 measure "resolve + --list (YAML, 10k hosts)" "$bin" inventory -i "$out/hosts.yml" --ssh-config none --list
+measure "resolve + --host (YAML, 10k hosts)" "$bin" inventory -i "$out/hosts.yml" --ssh-config none --host host09999.example.com
 measure "resolve + --list (INI, 10k hosts)" "$bin" inventory -i "$out/hosts.ini" --ssh-config none --list
 measure "resolve + --host (INI, 10k hosts)" "$bin" inventory -i "$out/hosts.ini" --ssh-config none --host host09999.example.com
