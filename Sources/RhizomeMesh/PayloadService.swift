@@ -278,11 +278,11 @@ public final class PayloadService {
         send(parent, stream, PayloadRequest(digest: digest.bytes, window: Self.window))
     }
 
-    /// Sends what credit and availability allow to one child.
+    /// Sends what credit and availability allow to one child. The transfer's
+    /// state is stored before each send, so a send that reenters the service
+    /// (a credit arriving meanwhile) sees it current.
     private func pump(_ key: OutKey) {
-        guard var out = outbound[key] else { return }
-        defer { if outbound[key] != nil { outbound[key] = out } }
-        while out.credit > 0 {
+        while var out = outbound[key], out.credit > 0 {
             let chunk: PayloadChunk
             switch out.origin {
             case .cached(let chunks):
@@ -290,17 +290,18 @@ public final class PayloadService {
                 chunk = chunks[Int(out.position)]
                 out.position += 1
             case .source(let source):
-                guard out.position < source.size || (source.size == 0 && out.position == 0 && !out.sentEmpty) else { return done(key) }
+                guard out.position < source.size || (source.size == 0 && !out.sentEmpty) else { return done(key) }
                 let length = Int(min(UInt64(PayloadChunk.maxSize), source.size - out.position))
                 do {
                     chunk = try PayloadChunk.make(digest: out.digest, total: source.size, offset: out.position,
                                                   bytes: source.read(out.position, length))
                 } catch {
+                    outbound[key] = nil
                     send(key.child, key.stream, PayloadError(digest: out.digest.bytes, message: "cannot read the payload: \(error)"))
-                    return done(key)
+                    return
                 }
                 out.position += UInt64(length)
-                if source.size == 0 { out.sentEmpty = true }
+                out.sentEmpty = true
             case .inbound:
                 guard let transfer = inbound[out.digest] else { return }
                 let index = Int(out.position) - transfer.base
@@ -313,15 +314,11 @@ public final class PayloadService {
                 out.position += 1
             }
             out.credit = out.credit > UInt64(chunk.data.count) ? out.credit - UInt64(chunk.data.count) : 0
-            send(key.child, key.stream, chunk)
-            if chunk.offset + UInt64(chunk.originalLength) >= chunk.totalSize {
-                outbound[key] = out
-                return done(key)
-            }
-        }
-        if case .inbound = out.origin {
             outbound[key] = out
-            trim(out.digest)
+            let last = chunk.offset + UInt64(chunk.originalLength) >= chunk.totalSize
+            send(key.child, key.stream, chunk)
+            if last { return done(key) }
+            if case .inbound = out.origin { trim(out.digest) }
         }
     }
 

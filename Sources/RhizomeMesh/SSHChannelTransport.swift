@@ -41,7 +41,31 @@ public final class SSHChannelTransport: Transport {
     public func send(_ bytes: [UInt8]) {
         guard !closed else { return }
         queue.append(bytes)
-        service()
+        // Write now, but read only from the loop: a read here would deliver
+        // messages to the delegate while it is still inside its own send.
+        flushWrites()
+        scheduleService()
+    }
+
+    private var serviceScheduled = false
+
+    private func scheduleService() {
+        guard !serviceScheduled else { return }
+        serviceScheduled = true
+        loop?.schedule(after: 0) { [weak self] in
+            self?.serviceScheduled = false
+            self?.service()
+        }
+    }
+
+    private func flushWrites() {
+        do {
+            let hadOutput = !queue.isEmpty
+            try queue.drain { try channel.write($0) }
+            if hadOutput && queue.isEmpty { delegate?.transportDidDrain(self) }
+        } catch {
+            finish(error)
+        }
     }
 
     public func setReading(_ reading: Bool) {
