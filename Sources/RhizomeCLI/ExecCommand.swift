@@ -37,9 +37,12 @@ struct ExecCommand: AsyncParsableCommand {
     @Option(name: .customLong("env"), help: "Environment variable for the task, NAME=VALUE (repeatable).")
     var environment: [String] = []
 
-    @Option(name: [.short, .customLong("module-path")],
+    @Option(name: [.customShort("M"), .customLong("module-path")],
             help: "Directories of external modules, colon-separated (default ./library).")
     var modulePath: String = "./library"
+
+    @Option(name: .customLong("report"), help: "Write per-link and per-host figures of the run to this JSON file.")
+    var report: String?
 
     @Flag(name: .short, help: "More output (-v timings, -vvv link diagnostics).")
     var verbosity: Int
@@ -85,13 +88,15 @@ struct ExecCommand: AsyncParsableCommand {
                          controller: controller)
         } catch {
             await controller.shutdown()
-            throw ValidationError("\(error)")
+            throw CommandFailure("\(error)")
         }
+        let started = Date()
         let formatter = AdHocFormatter(style: .detect())
         let module = module
         let verbose = verbosity >= 1
         var failed = false
         var unreachable = false
+        var outcomes: [TaskOutcome] = []
         await withTaskGroup(of: TaskOutcome.self) { group in
             var pending = hosts[...]
             func launch() {
@@ -114,6 +119,7 @@ struct ExecCommand: AsyncParsableCommand {
             }
             for _ in 0 ..< min(connection.forks, hosts.count) { launch() }
             for await outcome in group {
+                outcomes.append(outcome)
                 Console.out(formatter.format(outcome, module: module))
                 if outcome.status == .unreachable { unreachable = true }
                 if outcome.status == .failed { failed = true }
@@ -121,6 +127,14 @@ struct ExecCommand: AsyncParsableCommand {
             }
         }
         for warning in controller.collectedWarnings { Console.err("[WARNING]: \(warning)") }
+        if let report {
+            let figures = await controller.report(module: module, outcomes: outcomes, elapsed: Date().timeIntervalSince(started))
+            do {
+                try figures.json().write(to: URL(fileURLWithPath: report))
+            } catch {
+                Console.err("[WARNING]: cannot write the report to \(report): \(error)")
+            }
+        }
         await controller.shutdown()
         if unreachable { throw ExitCode(4) }
         if failed { throw ExitCode(2) }

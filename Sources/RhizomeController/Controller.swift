@@ -417,6 +417,14 @@ public final class Controller: Sendable {
         }
     }
 
+    /// Runs `body` on the loop thread with the core and returns its result.
+    func onLoop<T: Sendable>(_ body: @escaping @Sendable (ControllerCore) -> T) async -> T {
+        let core = core
+        return await withCheckedContinuation { continuation in
+            loop.execute { continuation.resume(returning: body(core.value)) }
+        }
+    }
+
     /// A relay's figures of the links to its children (empty for a leaf or a lost node).
     public func relayStatistics(_ node: NodeID) async -> [LinkReport] {
         let core = core
