@@ -69,7 +69,7 @@ struct INIInventoryParser {
                 }
                 let key = line[..<eq].trimmingSpaces()
                 let value = line[line.index(after: eq)...].trimmingSpaces()
-                graph.setGroupVariable(group, key, Self.value(value), at: location)
+                try graph.setGroupVariable(group, key, Self.value(value), at: location)
             case .children:
                 guard let child = Self.groupName(line) else {
                     throw InventoryError(.syntax, "expected a group name", at: location, snippet: line)

@@ -86,10 +86,15 @@ struct InventoryGraph: Sendable {
         if !groups[child].parents.contains(parent) { groups[child].parents.append(parent) }
     }
 
-    mutating func setGroupVariable(_ group: Int, _ key: String, _ value: InventoryValue, at location: SourceLocation?) {
+    mutating func setGroupVariable(_ group: Int, _ key: String, _ value: InventoryValue,
+                                   at location: SourceLocation?) throws {
         if key == "ansible_group_priority" {
             // Ansible keeps the priority out of the variables.
-            if let priority = value.integer { groups[group].priority = priority }
+            guard let priority = value.integer else {
+                throw InventoryError(.invalidValue, "ansible_group_priority of group '\(groups[group].name)' must be an integer",
+                                     at: location, snippet: value.scalarText)
+            }
+            groups[group].priority = priority
             return
         }
         groups[group].vars.set(key, value, at: location)

@@ -73,7 +73,7 @@ struct YAMLInventoryParser {
             switch key {
             case "vars":
                 for pair in try values.pairs(sub, node: body) {
-                    graph.setGroupVariable(group, pair.key, try values.value(pair.value), at: values.location(pair.keyNode))
+                    try graph.setGroupVariable(group, pair.key, try values.value(pair.value), at: values.location(pair.keyNode))
                 }
             case "children":
                 for pair in try values.pairs(sub, node: body) {

@@ -65,4 +65,12 @@ import Testing
         #expect(try inventory.select("web[1:2]").map(\.name) == ["w2", "w3"])
         #expect(try inventory.select("web", limit: "db").map(\.name) == ["w2"])
     }
+
+    @Test func groupPriorityMustBeAnInteger() throws {
+        let error = #expect(throws: InventoryError.self) {
+            try Scratch().load("hosts.ini", "[g]\nh\n[g:vars]\nansible_group_priority=high\n")
+        }
+        #expect(error?.code == .invalidValue)
+        #expect(error?.line == 4)
+    }
 }
