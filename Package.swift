@@ -118,7 +118,7 @@ let package = Package(
         /// End-to-end tests against real sshd servers in the lab's network namespaces.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["RhizomeController", "RhizomeInventory", "RhizomeSSH", "RhizomeWire"]
+            dependencies: ["RhizomeController", "RhizomeInventory", "RhizomeSSH", "RhizomeWire", "RhizomeStore"]
         ),
     ],
     swiftLanguageModes: [.v6]
