@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
 import RhizomeController
+import RhizomeInventory
 import RhizomeSSH
 
 extension HostKeyPolicy: ExpressibleByArgument {}
+extension ConnectionSpec.ViaMode: ExpressibleByArgument {}
 
 /// How links are opened: shared by every command that reaches hosts.
 struct ConnectionOptions: ParsableArguments {
@@ -26,6 +28,13 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: [.customShort("T"), .customLong("timeout")], help: "Seconds for each TCP connect, unless the inventory sets one.")
     var connectTimeout: Double = 10
 
+    @Option(name: .customLong("via-mode"),
+            help: "How hosts behind a bastion are reached: relay (an agent on the bastion, the default) or tunnel (like ProxyJump). Overrides rhizome_via_mode.")
+    var viaMode: ConnectionSpec.ViaMode?
+
+    @Option(name: .customLong("cache-size"), help: "Bytes of payloads each agent keeps in memory (default 256 MiB).")
+    var cacheSize: UInt64 = 256 << 20
+
     @Option(name: .customLong("operation-timeout"), help: "Seconds for each SSH step after connecting (key exchange, auth, bootstrap).")
     var operationTimeout: Double = 30
 
@@ -44,6 +53,8 @@ struct ConnectionOptions: ParsableArguments {
         options.connectTimeout = connectTimeout
         options.operationTimeout = operationTimeout
         options.passphrase = PassphrasePrompt.ask
+        options.viaModeOverride = viaMode
+        options.payloadCacheBytes = cacheSize
         return options
     }
 }

@@ -39,6 +39,8 @@ public final class Controller: Sendable {
     /// Bring-ups in progress or done, by inventory name: hosts that share a hop share its node.
     private let bringUps = Mutex<[String: Task<Result<AgentHandle, HostUnreachable>, Never>]>([:])
     private let signerFactory: SignerFactory?
+    /// Agent-less sessions to bastions used in tunnel mode, by inventory name.
+    private let tunnels = Mutex<[String: Task<Result<TunnelHost, HostUnreachable>, Never>]>([:])
     private let signers = SignerRegistry()
     /// Every node brought up, with its parent (controller for first hops).
     private let tree = Mutex<[(handle: AgentHandle, parent: NodeID)]>([])
@@ -135,6 +137,18 @@ public final class Controller: Sendable {
             if case .success(let handle) = result { tree.withLock { $0.append((handle, .controller)) } }
             return result
         }
+        if (options.viaModeOverride ?? step.spec.viaMode) == .tunnel {
+            switch await tunnelHost(for: chain.dropLast()) {
+            case .failure(let error):
+                return .failure(HostUnreachable(host: step.name, reason: "through \(error.host): \(error.reason)"))
+            case .success(let bastion):
+                let welcome = Welcome(node: node, parent: .controller, keepaliveInterval: UInt32(options.keepaliveInterval),
+                                      payloadCacheBytes: options.payloadCacheBytes)
+                let result = await connectSSH(step, welcome: welcome, through: bastion)
+                if case .success(let handle) = result { tree.withLock { $0.append((handle, .controller)) } }
+                return result
+            }
+        }
         switch await self.node(for: chain.dropLast()) {
         case .failure(let error):
             return .failure(HostUnreachable(host: step.name, reason: error.reason.hasPrefix("through ")
@@ -143,6 +157,87 @@ public final class Controller: Sendable {
             let result = await spawnRelayed(step, node: node, under: parent)
             if case .success(let handle) = result { tree.withLock { $0.append((handle, parent.node)) } }
             return result
+        }
+    }
+
+    /// An agent-less session to the hop at the end of `chain`, for tunnel mode:
+    /// opened directly for a first hop, else through the tunnel before it.
+    private func tunnelHost(for chain: ArraySlice<Step>) async -> Result<TunnelHost, HostUnreachable> {
+        guard let step = chain.last else { return .failure(HostUnreachable(host: "?", reason: "empty hop chain")) }
+        let task = tunnels.withLock { tasks in
+            if let existing = tasks[step.name] { return existing }
+            let created = Task { () -> Result<TunnelHost, HostUnreachable> in
+                var through: TunnelHost?
+                if chain.count > 1 {
+                    switch await self.tunnelHost(for: chain.dropLast()) {
+                    case .failure(let error):
+                        return .failure(HostUnreachable(host: step.name, reason: "through \(error.host): \(error.reason)"))
+                    case .success(let host): through = host
+                    }
+                }
+                return await self.openTunnelHost(step, through: through)
+            }
+            tasks[step.name] = created
+            return created
+        }
+        return await task.value
+    }
+
+    private func openTunnelHost(_ step: Step, through: TunnelHost?) async -> Result<TunnelHost, HostUnreachable> {
+        let spec = step.spec
+        let target = LinkTarget(name: step.name, address: spec.address, port: spec.port,
+                                user: spec.user ?? options.user ?? Self.localUserName(),
+                                connectTimeout: spec.connectTimeout ?? options.connectTimeout,
+                                operationTimeout: options.operationTimeout)
+        let knownHostsPath = Self.expandTilde(spec.knownHostsFile ?? options.knownHostsFile ?? "~/.ssh/known_hosts")
+        let known = knownHosts.load(knownHostsPath)
+        let policy = hostKeyPolicy(for: spec)
+        let methods = authenticationMethods(for: spec)
+        let opened: Result<Transferable<LinkSetup.OpenedSession>, LinkSetupError> = await withCheckedContinuation { continuation in
+            OSThread.detach(name: "rhizome-bastion") {
+                do throws(LinkSetupError) {
+                    var socket: CInt?
+                    if let through {
+                        do {
+                            socket = try through.open(host: target.address, port: target.port, timeout: target.connectTimeout)
+                        } catch {
+                            throw LinkSetupError(phase: .connect, target: target.name, message: "\(error)", code: .connect)
+                        }
+                    }
+                    let session = try LinkSetup.openSession(target: target, knownHosts: known, policy: policy,
+                                                            authentication: methods, socket: socket)
+                    continuation.resume(returning: .success(Transferable(session)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        switch opened {
+        case .failure(let error):
+            return .failure(HostUnreachable(host: step.name, reason: "\(error.phase.rawValue) failed: \(error.message)"))
+        case .success(let box):
+            recordHostKey(box.value.hostKey, host: step.name, knownHostsPath: knownHostsPath)
+            do {
+                return .success(try TunnelHost(session: Transferable(box.value.session), name: step.name))
+            } catch {
+                return .failure(HostUnreachable(host: step.name, reason: "cannot start a tunnel: \(error)"))
+            }
+        }
+    }
+
+    private func recordHostKey(_ outcome: HostKeyOutcome, host: String, knownHostsPath: String) {
+        switch outcome {
+        case .known: break
+        case .accepted(let line):
+            do {
+                try knownHosts.remember(line, in: knownHostsPath)
+                logger.notice("accepted new host key", metadata: ["host": "\(host)", "known_hosts": "\(knownHostsPath)"])
+            } catch {
+                logger.warning("cannot record host key: \(error)", metadata: ["host": "\(host)"])
+            }
+        case .unchecked(let warning):
+            warnings.withLock { $0.append("\(host): \(warning)") }
+            logger.warning("\(warning)", metadata: ["host": "\(host)"])
         }
     }
 
@@ -234,7 +329,7 @@ public final class Controller: Sendable {
         return String(cString: buffer)
     }
 
-    private func connectSSH(_ host: Step, welcome: Welcome) async -> Result<AgentHandle, HostUnreachable> {
+    private func connectSSH(_ host: Step, welcome: Welcome, through tunnel: TunnelHost? = nil) async -> Result<AgentHandle, HostUnreachable> {
         let spec = host.spec
         let user = spec.user ?? options.user ?? Self.localUserName()
         let target = LinkTarget(name: host.name, address: spec.address, port: spec.port, user: user,
@@ -251,8 +346,16 @@ public final class Controller: Sendable {
         let established: Result<Transferable<EstablishedLink>, LinkSetupError> = await withCheckedContinuation { continuation in
             OSThread.detach(name: "rhizome-link") {
                 do throws(LinkSetupError) {
+                    var socket: CInt?
+                    if let tunnel {
+                        do {
+                            socket = try tunnel.open(host: target.address, port: target.port, timeout: target.connectTimeout)
+                        } catch {
+                            throw LinkSetupError(phase: .connect, target: target.name, message: "\(error)", code: .connect)
+                        }
+                    }
                     let link = try LinkSetup.establish(target: target, knownHosts: known, policy: policy,
-                                                       authentication: methods, bootstrap: bootstrap)
+                                                       authentication: methods, bootstrap: bootstrap, socket: socket)
                     continuation.resume(returning: .success(Transferable(link)))
                 } catch {
                     continuation.resume(returning: .failure(error))
@@ -447,6 +550,9 @@ public final class Controller: Sendable {
         }
         loop.stop()
         for signer in signers.all { signer.close() }
+        for task in tunnels.withLock({ Array($0.values) }) {
+            if case .success(let host) = await task.value { host.close() }
+        }
         let finished = loopFinished
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             OSThread.detach(name: "rhizome-join") {

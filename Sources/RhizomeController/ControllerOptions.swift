@@ -1,3 +1,4 @@
+import RhizomeInventory
 import RhizomeSSH
 
 /// Settings of a controller run that are not per host.
@@ -20,6 +21,8 @@ public struct ControllerOptions: Sendable {
     public var identityFiles: [String] = []
     /// Seconds between keepalives on every link (SSH keepalives and agent pings).
     public var keepaliveInterval: Int = 15
+    /// Overrides every host's `rhizome_via_mode` (relay through agents, or tunnel like ProxyJump).
+    public var viaModeOverride: ConnectionSpec.ViaMode?
     /// Bytes of payloads each agent may keep in memory.
     public var payloadCacheBytes: UInt64 = 256 << 20
     /// Answers passphrase requests for encrypted keys; nil if none can be given.

@@ -64,43 +64,48 @@ public struct LinkSetupError: Error, Sendable, CustomStringConvertible {
     public var code: SSHError.Code?
 
     public var description: String { "\(target): \(message)" }
+
+    public init(phase: Phase, target: String, message: String, code: SSHError.Code?) {
+        self.phase = phase
+        self.target = target
+        self.message = message
+        self.code = code
+    }
 }
 
 /// Opens an SSH link and brings up an agent at its end: connect, key exchange,
 /// host-key check, authentication, bootstrap. Blocking; run it on a thread of
 /// its own. Relays use the same code for the hops below them.
 public enum LinkSetup {
-    public static func establish(
+    /// An authenticated session with no agent yet (what a tunnel goes through).
+    public struct OpenedSession {
+        public var session: SSHSession
+        public var hostKey: HostKeyOutcome
+        public var timings: LinkTimings
+    }
+
+    /// Connect (or use `socket`), key exchange, host-key check, authentication.
+    public static func openSession(
         target: LinkTarget,
         knownHosts: KnownHosts,
         policy: HostKeyPolicy,
         authentication: [AuthMethod],
-        bootstrap: AgentBootstrap
-    ) throws(LinkSetupError) -> EstablishedLink {
+        socket: CInt? = nil
+    ) throws(LinkSetupError) -> OpenedSession {
         var timings = LinkTimings()
-        let label = "\(target.name) (\(target.user)@\(target.address):\(target.port))"
-        func fail(_ phase: LinkSetupError.Phase, _ error: any Error) -> LinkSetupError {
-            let message: String
-            var code: SSHError.Code?
-            if let ssh = error as? SSHError {
-                message = ssh.message
-                code = ssh.code
-            } else if let boot = error as? BootstrapError {
-                message = boot.message
-            } else {
-                message = "\(error)"
-            }
-            return LinkSetupError(phase: phase, target: label, message: message, code: code)
-        }
-
         var start = Clock.seconds()
         let session: SSHSession
         do {
-            session = try SSHSession(host: target.address, port: target.port, connectTimeout: target.connectTimeout,
-                                     operationTimeout: target.operationTimeout,
-                                     hostKeyTypes: knownHosts.keyTypes(host: target.address, port: target.port))
+            let types = knownHosts.keyTypes(host: target.address, port: target.port)
+            if let socket {
+                session = try SSHSession(socket: socket, host: target.address, port: target.port,
+                                         operationTimeout: target.operationTimeout, hostKeyTypes: types)
+            } else {
+                session = try SSHSession(host: target.address, port: target.port, connectTimeout: target.connectTimeout,
+                                         operationTimeout: target.operationTimeout, hostKeyTypes: types)
+            }
         } catch {
-            throw fail(.connect, error)
+            throw failure(.connect, error, target)
         }
         timings.handshake = Clock.seconds() - start
 
@@ -108,27 +113,52 @@ public enum LinkSetup {
         do {
             outcome = try session.verifyHostKey(knownHosts: knownHosts, policy: policy, name: target.address)
         } catch {
-            throw fail(.hostKey, error)
+            throw failure(.hostKey, error, target)
         }
 
         start = Clock.seconds()
         do {
             try session.authenticate(user: target.user, methods: authentication)
         } catch {
-            throw fail(.authentication, error)
+            throw failure(.authentication, error, target)
         }
         timings.authentication = Clock.seconds() - start
+        return OpenedSession(session: session, hostKey: outcome, timings: timings)
+    }
 
-        start = Clock.seconds()
+    /// Opens the session and brings up an agent at its end.
+    public static func establish(
+        target: LinkTarget,
+        knownHosts: KnownHosts,
+        policy: HostKeyPolicy,
+        authentication: [AuthMethod],
+        bootstrap: AgentBootstrap,
+        socket: CInt? = nil
+    ) throws(LinkSetupError) -> EstablishedLink {
+        let opened = try openSession(target: target, knownHosts: knownHosts, policy: policy,
+                                     authentication: authentication, socket: socket)
+        var timings = opened.timings
+        let start = Clock.seconds()
         let result: AgentBootstrap.Outcome
         do {
-            result = try bootstrap.run(on: session)
+            result = try bootstrap.run(on: opened.session)
         } catch {
-            throw fail(.bootstrap, error)
+            throw failure(.bootstrap, error, target)
         }
         timings.bootstrap = Clock.seconds() - start
-        return EstablishedLink(session: session, channel: result.channel, hello: result.hello, leftover: result.leftover,
-                               timings: timings, hostKey: outcome, bootstrapBytesSent: result.bytesSent,
+        return EstablishedLink(session: opened.session, channel: result.channel, hello: result.hello, leftover: result.leftover,
+                               timings: timings, hostKey: opened.hostKey, bootstrapBytesSent: result.bytesSent,
                                bootstrapBytesReceived: result.bytesReceived)
+    }
+
+    static func failure(_ phase: LinkSetupError.Phase, _ error: any Error, _ target: LinkTarget) -> LinkSetupError {
+        let label = "\(target.name) (\(target.user)@\(target.address):\(target.port))"
+        if let ssh = error as? SSHError {
+            return LinkSetupError(phase: phase, target: label, message: ssh.message, code: ssh.code)
+        }
+        if let boot = error as? BootstrapError {
+            return LinkSetupError(phase: phase, target: label, message: boot.message, code: nil)
+        }
+        return LinkSetupError(phase: phase, target: label, message: "\(error)", code: nil)
     }
 }

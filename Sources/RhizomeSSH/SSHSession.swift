@@ -29,11 +29,21 @@ public final class SSHSession {
     ///
     /// - Parameter hostKeyTypes: key types to prefer in the negotiation (those
     ///   known_hosts has for the host), so the server offers a key we can check.
-    public init(host: String, port: Int, connectTimeout: Double, operationTimeout: Double = 30,
+    public convenience init(host: String, port: Int, connectTimeout: Double, operationTimeout: Double = 30,
+                            hostKeyTypes: [String] = []) throws(SSHError) {
+        let fd = try TCPSocket.connect(host: host, port: port, timeout: connectTimeout)
+        try self.init(socket: fd, host: host, port: port, operationTimeout: operationTimeout, hostKeyTypes: hostKeyTypes)
+    }
+
+    /// Runs the key exchange over a connected stream socket (TCP, or one end of
+    /// a socketpair carrying a tunnel). Takes ownership of `fd`.
+    public init(socket fd: CInt, host: String, port: Int, operationTimeout: Double = 30,
                 hostKeyTypes: [String] = []) throws(SSHError) {
         let endpoint = TCPSocket.formatEndpoint(host: host, port: port)
-        guard SSHSession.initialized else { throw SSHError(.library(-1), endpoint: endpoint, "libssh2_init failed") }
-        let fd = try TCPSocket.connect(host: host, port: port, timeout: connectTimeout)
+        guard SSHSession.initialized else {
+            close(fd)
+            throw SSHError(.library(-1), endpoint: endpoint, "libssh2_init failed")
+        }
         guard let session = CLibSSH2_session_init(nil) else {
             close(fd)
             throw SSHError(.library(-1), endpoint: endpoint, "cannot allocate an SSH session")

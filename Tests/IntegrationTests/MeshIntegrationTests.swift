@@ -209,3 +209,41 @@ struct MeshIntegrationTests {
     }
 }
 }
+
+extension LabTests {
+@Suite("tunnel mode on the tree lab", .serialized)
+struct TunnelIntegrationTests {
+    let tree = Lab.topology("tree")
+
+    init() throws {
+        try Lab.ensureUp("tree")
+    }
+
+    @Test("hosts behind one and two bastions are reached through forwarded channels, with no agent on the bastions")
+    func tunnelMode() throws {
+        let reportPath = try Lab.temporaryFile("tunnel.json", "")
+        let result = try Lab.rhizome(["exec", "-i", tree, "branch1:branch2", "--via-mode", "tunnel", "-a", "hostname",
+                                      "--report", reportPath])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        for host in (1 ... 8).map({ String(format: "t%02d", $0) }) + (1 ... 4).map({ String(format: "u%02d", $0) }) {
+            #expect(result.stdout.contains("\(host) | CHANGED | rc=0 >>\n\(host)\n"))
+        }
+        // Every agent hangs directly off the controller: the bastions ran none.
+        let report = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: reportPath))) as? [String: Any])
+        let nodes = try #require(report["nodes"] as? [[String: Any]])
+        #expect(nodes.count == 12)
+        #expect(nodes.allSatisfy { $0["parent"] as? Int == 0 })
+        #expect(!nodes.contains { ($0["name"] as? String ?? "").hasPrefix("bastion") })
+    }
+
+    @Test("the same host set by inventory: rhizome_via_mode: tunnel")
+    func tunnelByInventory() throws {
+        let text = try String(contentsOfFile: tree, encoding: .utf8)
+            .replacingOccurrences(of: "        via: bastion1\n", with: "        via: bastion1\n        rhizome_via_mode: tunnel\n")
+        let inventory = try Lab.temporaryFile("tunnel-inventory.yml", text)
+        let result = try Lab.rhizome(["exec", "-i", inventory, "t01:t02", "-a", "hostname"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try Lab.agentPids("tree", "bastion1").isEmpty)
+    }
+}
+}
