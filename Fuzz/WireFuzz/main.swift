@@ -19,6 +19,7 @@
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    _ = checkedTypes
     let input = Array(UnsafeBufferPointer(start: data, count: size))
     fuzzStream(input)
     fuzzBodies(input)
@@ -124,7 +125,17 @@ let checkers: [MessageChecker] = [
     MessageChecker(Shutdown.self), MessageChecker(ProtocolErrorMessage.self), MessageChecker(LogRecord.self),
     MessageChecker(RunTask.self), MessageChecker(TaskOutput.self), MessageChecker(TaskResult.self),
     MessageChecker(CancelTask.self),
+    MessageChecker(SpawnChild.self), MessageChecker(ChildUp.self), MessageChecker(ChildDown.self),
+    MessageChecker(SignRequest.self), MessageChecker(SignResponse.self),
+    MessageChecker(PayloadRequest.self), MessageChecker(PayloadChunk.self), MessageChecker(PayloadError.self),
+    MessageChecker(PayloadCredit.self), MessageChecker(StatsRequest.self), MessageChecker(StatsReport.self),
 ]
+
+/// Every type the library defines has a checker; a new type without one stops the fuzzer at once.
+let checkedTypes: Void = {
+    let missing = Set(MessageType.allCases).subtracting(checkers.map(\.type))
+    precondition(missing.isEmpty, "no checker for \(missing.sorted { $0.rawValue < $1.rawValue })")
+}()
 
 func decodeEnvelope(_ envelope: Envelope) {
     for checker in checkers where checker.type.rawValue == envelope.type {
@@ -178,7 +189,7 @@ func fuzzBodies(_ input: [UInt8]) {
     var primitives = ByteReader(input)
     while primitives.remaining > 0 {
         let selector = (try? primitives.readInteger(as: UInt8.self)) ?? 0
-        switch selector % 8 {
+        switch selector % 11 {
         case 0: _ = try? primitives.readVarint()
         case 1: _ = try? primitives.readLength(limit: 100)
         case 2: _ = try? primitives.readString()
@@ -186,7 +197,12 @@ func fuzzBodies(_ input: [UInt8]) {
         case 4: _ = try? primitives.readInteger(as: Int8.self)
         case 5: _ = try? primitives.readInteger(as: Int16.self)
         case 6: _ = try? primitives.readInteger(as: Int64.self)
-        default: _ = try? primitives.readByteString()
+        case 7: _ = try? primitives.readByteString()
+        case 8: _ = try? primitives.readStringList()
+        case 9:
+            if let seconds = try? primitives.readDuration() { precondition(seconds.isFinite && seconds >= 0) }
+        default:
+            if let digest = try? primitives.readDigest() { precondition(digest.count == 32) }
         }
     }
 }
