@@ -77,7 +77,7 @@ enum FuzzReplay {
         var primitives = ByteReader(input)
         while primitives.remaining > 0 {
             let selector = (try? primitives.readInteger(as: UInt8.self)) ?? 0
-            switch selector % 8 {
+            switch selector % 11 {
             case 0: _ = try? primitives.readVarint()
             case 1: _ = try? primitives.readLength(limit: 100)
             case 2: _ = try? primitives.readString()
@@ -85,7 +85,12 @@ enum FuzzReplay {
             case 4: _ = try? primitives.readInteger(as: Int8.self)
             case 5: _ = try? primitives.readInteger(as: Int16.self)
             case 6: _ = try? primitives.readInteger(as: Int64.self)
-            default: _ = try? primitives.readByteString()
+            case 7: _ = try? primitives.readByteString()
+            case 8: _ = try? primitives.readStringList()
+            case 9:
+                if let seconds = try? primitives.readDuration() { #expect(seconds.isFinite && seconds >= 0) }
+            default:
+                if let digest = try? primitives.readDigest() { #expect(digest.count == 32) }
             }
         }
     }

@@ -90,7 +90,11 @@ struct MessageRoundTripTests {
         let expected: [(MessageType, UInt8)] = [
             (.hello, 1), (.welcome, 2), (.ping, 3), (.pong, 4), (.shutdown, 5), (.protocolError, 6), (.log, 7),
             (.runTask, 10), (.taskOutput, 11), (.taskResult, 12), (.cancelTask, 13),
+            (.spawnChild, 20), (.childUp, 21), (.childDown, 22), (.signRequest, 23), (.signResponse, 24),
+            (.payloadRequest, 30), (.payloadChunk, 31), (.payloadError, 32), (.payloadCredit, 33),
+            (.statsRequest, 40), (.statsReport, 41),
         ]
+        #expect(expected.count == MessageType.allCases.count)
         for (type, number) in expected {
             #expect(type.rawValue == number, "\(type)")
         }

@@ -46,11 +46,60 @@ struct WireFormatExampleTests {
 
     @Test("§7.2: a Welcome frame")
     func welcomeFrame() {
-        let welcome = Welcome(node: NodeID(7), parent: .controller, keepaliveInterval: 30, logLevel: 2)
+        let welcome = Welcome(node: NodeID(7), parent: .controller, keepaliveInterval: 30, logLevel: 2,
+                              payloadCacheBytes: 256 << 20)
         let bytes = Envelope(welcome, destination: NodeID(7), source: .controller).encodedFrames()
         #expect(bytes == hex("""
-            52 5a 01 02 00 00 00 00 00 0d 00 00 00 07 00 00 00 00 00 00 00 00
-            00 00 00 07  00 00 00 00  00 00 00 1e  02
+            52 5a 01 02 00 00 00 00 00 15 00 00 00 07 00 00 00 00 00 00 00 00
+            00 00 00 07  00 00 00 00  00 00 00 1e  02  00 00 00 00 10 00 00 00
+            """))
+    }
+
+    @Test("§7.2: a Welcome without its payload cache size is refused")
+    func shortWelcome() {
+        let body = hex("00 00 00 07  00 00 00 00  00 00 00 1e  02")
+        #expect(caught { () throws(WireError) in try Welcome(body: body) }
+            == WireError(.malformedMessage("short read of 8-byte integer")))
+    }
+
+    @Test("§7.11: a SpawnChild body")
+    func spawnChildBody() {
+        let spawn = SpawnChild(node: NodeID(12), name: "db1", address: "10.0.0.12", port: 22, user: "deploy",
+                               knownHostsLines: ["10.0.0.12 ssh-ed25519 AAAA"], knownHostsSource: "kh",
+                               hostKeyPolicy: 1, publicKeys: [[0xAA, 0xBB]], publicKeyLabels: ["id"],
+                               connectTimeout: 10, operationTimeout: 30, keepaliveInterval: 15,
+                               payloadCacheBytes: 256 << 20)
+        #expect(spawn.encodedBody == hex("""
+            00 00 00 0c
+            03 64 62 31
+            09 31 30 2e 30 2e 30 2e 31 32
+            00 16
+            06 64 65 70 6c 6f 79
+            01 1a 31 30 2e 30 2e 30 2e 31 32 20 73 73 68 2d 65 64 32 35 35 31 39 20 41 41 41 41
+            02 6b 68
+            01
+            01 02 aa bb
+            01 02 69 64
+            00
+            40 24 00 00 00 00 00 00
+            40 3e 00 00 00 00 00 00
+            00 00 00 0f
+            00 00 00 00 10 00 00 00
+            """))
+    }
+
+    @Test("§7.17: a PayloadChunk body")
+    func payloadChunkBody() {
+        let digest = hex("42492da06234ad0ac76f5d5debdb6d1ae027cffbe746a1c13b89bb8bc0139137")
+        let chunk = PayloadChunk(digest: digest, totalSize: 20, offset: 0, encoding: .lz4, originalLength: 20,
+                                 data: hex("1a 61 01 00 50 61 61 61 61 61"))
+        #expect(chunk.encodedBody == hex("""
+            42 49 2d a0 62 34 ad 0a c7 6f 5d 5d eb db 6d 1a e0 27 cf fb e7 46 a1 c1 3b 89 bb 8b c0 13 91 37
+            00 00 00 00 00 00 00 14
+            00 00 00 00 00 00 00 00
+            01
+            00 00 00 14
+            0a 1a 61 01 00 50 61 61 61 61 61
             """))
     }
 
