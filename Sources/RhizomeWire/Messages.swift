@@ -59,7 +59,9 @@ public struct Welcome: WireMessage, Hashable {
     public var node: NodeID
     /// Its parent's id.
     public var parent: NodeID
-    /// Seconds of parent silence after which the agent pings, 0 for never.
+    /// Seconds between keepalives, 0 for none. The parent pings the agent every
+    /// interval (a relay pings each of its children as often), and the agent
+    /// exits once it has heard nothing from its parent for four intervals.
     public var keepaliveInterval: UInt32
     /// Verbosity of `Log` messages the agent sends (0 = errors only … 4 = trace).
     public var logLevel: UInt8
