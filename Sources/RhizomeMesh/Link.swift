@@ -40,7 +40,7 @@ public final class Link: TransportDelegate {
     private var diagnostics: [UInt8] = []
     /// Bytes handed to the transport at most at a time, so that queued control
     /// frames can overtake bulk data that has not been handed over yet.
-    private let transportHighWater = 256 << 10
+    private let transportHighWater = 64 << 10
 
     public init(local: NodeID, peer: NodeID, transport: any Transport) {
         self.local = local

@@ -34,9 +34,9 @@ public struct PayloadSource: Sendable {
 /// at most `relayWindow` bytes per transfer in memory.
 public final class PayloadService {
     /// Bytes of chunk data a receiver grants at first and keeps granting.
-    public static let window: UInt64 = 4 << 20
+    public static let window: UInt64 = 1 << 20
     /// Chunk bytes a relay holds per transfer for a payload too big for its cache.
-    public static let relayWindow: UInt64 = 8 << 20
+    public static let relayWindow: UInt64 = 4 << 20
 
     public typealias Send = (_ destination: NodeID, _ stream: UInt32, _ message: any WireMessage) -> Void
 

@@ -6,7 +6,7 @@ extension LabTests {
 @Suite("exec on the demo lab", .serialized)
 struct ExecIntegrationTests {
     let demo = Lab.topology("demo")
-    let hosts = ["web1", "web2", "db1", "db2"]
+    let hosts = ["web1", "web2", "db1", "db2", "edge", "app1", "app2"]
 
     init() throws {
         try Lab.ensureUp("demo")
@@ -26,7 +26,7 @@ struct ExecIntegrationTests {
     func tasksRunConcurrently() throws {
         // Each host records when its `sleep` started and ended; with 4 forks
         // all four intervals must overlap (a serial run could not).
-        let result = try Lab.rhizome(["exec", "-i", demo, "all", "-m", "shell", "-f", "4",
+        let result = try Lab.rhizome(["exec", "-i", demo, "web:db", "-m", "shell", "-f", "4",
                                       "-a", "date +%s.%N; sleep 1; date +%s.%N"])
         #expect(result.status == 0, "\(result.stderr)")
         let intervals = result.stdout.split(separator: "\n").compactMap { Double($0) }

@@ -11,7 +11,7 @@ struct OrphanIntegrationTests {
 
     @Test("after SIGKILL of the controller no agent or task remains on any target within 5 s")
     func noOrphansAfterSIGKILL() throws {
-        let hosts = ["web1", "web2", "db1", "db2"]
+        let hosts = ["web1", "web2", "db1", "db2", "edge", "app1", "app2"]
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Lab.rhizomePath)
         process.arguments = ["exec", "-i", Lab.topology("demo"), "all", "-m", "shell", "-a", "sleep 300 & sleep 300"]

@@ -4,6 +4,7 @@ import RhizomeController
 import RhizomeInventory
 import RhizomeMesh
 import RhizomeWire
+import Synchronization
 
 // Connect+bootstrap and warm round-trip figures for one lab host, next to the
 // OpenSSH CLI on the same host. A benchmark, not a test: it prints figures.
@@ -11,6 +12,52 @@ import RhizomeWire
 // usage: rhizome-bench INVENTORY HOST [ROUNDS]
 
 let arguments = CommandLine.arguments
+
+// busy-ping INVENTORY PATTERN FILE: ping agents while FILE is fanned out to
+// every host of PATTERN, to show that control messages overtake bulk data.
+if arguments.count == 5 && arguments[1] == "busy-ping" {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    let inventory = try Inventory.load(sources: [arguments[2]])
+    let hosts = try inventory.select(arguments[3])
+    let controller = try Controller(options: ControllerOptions(), agentPath: AgentLocator.locate(), logger: logger,
+                                    signerFactory: { files in
+                                        try KeySigner.start(identityFiles: files, useUserAgent: false, passphrase: { _ in nil })
+                                    })
+    var handles: [AgentHandle] = []
+    for host in hosts {
+        guard case .success(let handle) = await controller.connect(host) else { exit(1) }
+        handles.append(handle)
+    }
+    let probes = controller.nodes.map(\.handle)
+    let request = try TaskPreparation().prepare(module: "copy", arguments: .map([("src", .string(arguments[4])),
+                                                                                 ("dest", .string("/tmp/rz-busy-ping-\(getpid())"))]),
+                                                controller: controller)
+    let done = Atomic<Bool>(false)
+    let copying = Task {
+        await withTaskGroup(of: Void.self) { group in
+            for handle in handles { group.addTask { _ = await controller.run(request, on: handle) } }
+        }
+        done.store(true, ordering: .sequentiallyConsistent)
+    }
+    var rtts: [Double] = []
+    let start = Date()
+    while !done.load(ordering: .sequentiallyConsistent), Date().timeIntervalSince(start) < 600 {
+        for probe in probes {
+            if let rtt = await controller.ping(probe) { rtts.append(rtt) }
+        }
+        try await Task.sleep(nanoseconds: 20_000_000)
+    }
+    await copying.value
+    let elapsed = Date().timeIntervalSince(start)
+    await controller.shutdown()
+    let sorted = rtts.sorted()
+    print(String(format: "busy-ping: %d pings to %d agents during a %.1f s fan-out: median %.2f ms, p99 %.2f ms, max %.2f ms",
+                 rtts.count, probes.count, elapsed, sorted[sorted.count / 2] * 1000,
+                 sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 1000, sorted.last! * 1000))
+    exit(0)
+}
+
 guard arguments.count >= 3 else {
     FileHandle.standardError.write(Data("usage: rhizome-bench INVENTORY HOST [ROUNDS]\n".utf8))
     exit(2)
