@@ -373,8 +373,10 @@ private final class UserAgent {
         guard result.status == 0 else { throw Lab.LabError("ssh-add \(keyPath): \(result.stderr)") }
     }
 
+    /// SIGKILL: Foundation's Process hands the spawning thread's signal mask on, and the
+    /// test threads block SIGTERM, so the agent would never see a terminate().
     func stop() {
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }
