@@ -9,7 +9,7 @@ import RhizomeIO
 /// An `ssh-agent` the controller starts for its identity files, so that every
 /// key type and format OpenSSH reads can sign without the controller parsing
 /// private keys. Its socket, the askpass script and the agent's log live in a
-/// 0700 directory of their own, removed by `stop()`.
+/// 0700 directory of their own, removed when the agent ends.
 ///
 /// The agent is a child of a small `sh` whose stdin is a pipe from the
 /// controller. Closing that pipe, or the controller dying, makes `sh` kill the
@@ -45,7 +45,9 @@ struct PrivateAgent: Sendable {
     private static let passphraseNeededMarker = "rhizome-askpass: passphrase needed"
 
     /// Runs the agent in the foreground (-D) as a job of `sh`; prints its pid,
-    /// then waits for the controller's pipe to close. $1: socket, $2: agent log.
+    /// then waits for the controller's pipe to close. The directory goes too, so
+    /// a controller that exits without `close()` leaves nothing behind.
+    /// $1: socket, $2: agent log, $3: the private directory.
     private static let wrapperScript = """
         ssh-agent -D -a "$1" </dev/null >/dev/null 2>"$2" &
         agent=$!
@@ -54,6 +56,7 @@ struct PrivateAgent: Sendable {
         read -r _
         kill "$agent"
         wait "$agent"
+        rm -rf -- "$3"
         """
 
     static func start(environment: [String: String]) throws(KeySignerError) -> PrivateAgent {
@@ -70,7 +73,7 @@ struct PrivateAgent: Sendable {
         do throws(KeySignerError) {
             try writeExecutable(askpassPath, askpassScript)
             do {
-                wrapper = try ChildProcess.spawn(arguments: ["/bin/sh", "-c", wrapperScript, "sh", socketPath, logPath],
+                wrapper = try ChildProcess.spawn(arguments: ["/bin/sh", "-c", wrapperScript, "sh", socketPath, logPath, directory],
                                                  environment: ["PATH=\(path)"])
             } catch {
                 throw KeySignerError(.agentUnavailable, subject: "ssh-agent", "cannot start /bin/sh: \(error)")
