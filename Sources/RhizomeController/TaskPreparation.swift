@@ -20,7 +20,12 @@ public struct TaskPreparation: Sendable {
     public func prepare(module: String, arguments: WireValue, environment: [String: String] = [:], timeout: Double = 0,
                         outputCap: UInt64 = 0, controller: Controller) throws -> RunTask {
         var pairs = arguments.mapValue ?? []
+        // Ansible's collection names for its built-ins are the same modules here.
         var name = module
+        for prefix in ["ansible.builtin.", "ansible.legacy."] where name.hasPrefix(prefix) {
+            name = String(name.dropFirst(prefix.count))
+        }
+        let module = name
         if module == "copy" {
             pairs = try prepareCopy(pairs, controller: controller)
         } else if !BuiltinModules.names.contains(module) {

@@ -55,11 +55,13 @@ enum Lab {
         try run(root.appendingPathComponent("topology/lab").path, ["exec", topology(topologyName), host, "--"] + command)
     }
 
-    /// Every file in a host's scratch places (/tmp, /dev/shm, /var/tmp, root's
-    /// home), except the rc files the lab itself puts there (`lab_rc_junk`).
+    /// Files of ours in a host's scratch places (/tmp, /dev/shm, /var/tmp,
+    /// root's home). Everything Rhizome writes there (agent, stage probe,
+    /// module and argument files, copy temporaries) has "rhizome" in its name;
+    /// other tools' files (a peer benchmark's ~/.ansible) are not ours.
     static func scratchFiles(_ topologyName: String, _ host: String) throws -> [String] {
         let result = try exec(topologyName, host, ["sh", "-c", "find /tmp /dev/shm /var/tmp /root -mindepth 1 2>/dev/null"])
-        return result.stdout.split(separator: "\n").map(String.init).filter { $0 != "/root/.bashrc" && $0 != "/root/.profile" }
+        return result.stdout.split(separator: "\n").map(String.init).filter { $0.contains("rhizome") }
     }
 
     /// Pids of processes in a host's network namespace whose command line
