@@ -219,10 +219,14 @@ final class AgentRuntime: LinkDelegate {
         guard Self.upward.contains(type) else {
             return link.close(reason: "node \(child.rawValue) sent \(type) upwards, which only parents may send")
         }
-        if type == .childUp, let up = try? envelope.decode(ChildUp.self) {
-            routes.add(up.node, via: child)
-        } else if type == .childDown, let down = try? envelope.decode(ChildDown.self) {
-            routes.remove(down.nodes)
+        do {
+            if type == .childUp {
+                routes.add(try envelope.decode(ChildUp.self).node, via: child)
+            } else if type == .childDown {
+                routes.remove(try envelope.decode(ChildDown.self).nodes)
+            }
+        } catch {
+            return link.close(reason: "bad \(type) from node \(child.rawValue): \(error)")
         }
         parent.send(envelope, priority: Self.priority(of: envelope))
     }
