@@ -53,7 +53,7 @@ let package = Package(
         /// Thin syscall layer, the poll(2) event loop and child process spawning.
         .target(name: "RhizomeIO", dependencies: ["CRhizomeSystem"]),
         /// Content addressing: SHA-256, LZ4 and gzip.
-        .target(name: "RhizomeStore", dependencies: ["CCrypto", "CLZ4", "CZlib"]),
+        .target(name: "RhizomeStore", dependencies: ["CCrypto", "CLZ4", "CZlib", "RhizomeIO"]),
         /// libssh2 sessions and channels, known_hosts policies, authentication.
         .target(name: "RhizomeSSH", dependencies: ["CLibSSH2", "RhizomeIO", "RhizomeStore"]),
         /// Node runtime: framed links, routing, agent bootstrap over SSH.

@@ -41,7 +41,7 @@ public enum AgentMain {
 
         // Where the stage could not check the image (no sha256sum), hash it
         // before removing it, so the parent can.
-        let digest = verified ? [] : Self.hashFile("/proc/self/exe") ?? stagePath.flatMap(Self.hashFile) ?? []
+        let digest = verified ? [] : (Digest.sha256(ofFile: "/proc/self/exe") ?? stagePath.flatMap(Digest.sha256(ofFile:)))?.bytes ?? []
         var directory = ""
         if let stagePath {
             unlink(stagePath)
@@ -67,38 +67,6 @@ public enum AgentMain {
             exit(4)
         }
         exit(0)
-    }
-
-    static func hashFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var hasher = SHA256Hasher()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return nil }
-            if n == 0 { break }
-            hasher.update(buffer[0 ..< n])
-        }
-        return hasher.finalize().bytes
-    }
-
-    /// The whole contents of a file, or nil.
-    static func readFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return nil }
-            if n == 0 { return result }
-            result.append(contentsOf: buffer[0 ..< n])
-        }
     }
 
     static func uname(_ field: KeyPath<utsname, (CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar)>) -> String {

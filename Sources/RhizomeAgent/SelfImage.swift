@@ -1,3 +1,4 @@
+import RhizomeIO
 import RhizomeMesh
 import Synchronization
 
@@ -10,7 +11,7 @@ final class SelfImage: Sendable {
     func load() -> AgentImage? {
         image.withLock { cached in
             if let cached { return cached }
-            guard let bytes = AgentMain.readFile("/proc/self/exe") else { return nil }
+            guard let bytes = FileDescriptor.contents(ofFile: "/proc/self/exe") else { return nil }
             let loaded = AgentImage(bytes: bytes)
             cached = loaded
             return loaded

@@ -82,6 +82,31 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable {
     }
 }
 
+extension FileDescriptor {
+    /// Reads a file in pieces of at most 1 MiB, handing each to `body`.
+    /// Returns false if the file cannot be opened or read.
+    @discardableResult
+    public static func forEachPiece(ofFile path: String, _ body: (ArraySlice<UInt8>) -> Void) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { Glibc.close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = Glibc.read(fd, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return false }
+            if n == 0 { return true }
+            body(buffer[0 ..< n])
+        }
+    }
+
+    /// The whole contents of a file, or nil.
+    public static func contents(ofFile path: String) -> [UInt8]? {
+        var result: [UInt8] = []
+        return forEachPiece(ofFile: path) { result.append(contentsOf: $0) } ? result : nil
+    }
+}
+
 /// Unbuffered writes to stderr (fd 2), safe from any thread.
 public enum StandardError {
     public static func write(_ text: String) {

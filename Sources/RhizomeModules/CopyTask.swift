@@ -77,7 +77,7 @@ final class CopyTask: RunningTask {
         if stat(target, &existing) == 0 {
             guard (existing.st_mode & S_IFMT) == S_IFREG else { return fail("dest \(target) exists and is not a regular file") }
             if arguments["force"]?.boolValue == false { return succeed(changed: false, info: existing) }
-            if UInt64(existing.st_size) == self.size, Self.digest(ofFile: target) == digest {
+            if UInt64(existing.st_size) == self.size, Digest.sha256(ofFile: target) == digest {
                 // Same content: only the attributes may need changing; nothing is fetched.
                 let changed = applyAttributes(path: target, current: existing)
                 var after = stat()
@@ -207,21 +207,6 @@ final class CopyTask: RunningTask {
         sink?.taskFinished(result)
     }
 
-    static func digest(ofFile path: String) -> Digest? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        let hasher = SHA256Stream()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return nil }
-            if n == 0 { return hasher.finalize() }
-            hasher.update(buffer[0 ..< n])
-        }
-    }
-
     static func currentUmask() -> mode_t {
         let old = umask(0o022)
         umask(old)
@@ -240,16 +225,7 @@ final class CopyTask: RunningTask {
 
     /// Reads `name:x:ID:` from passwd/group files (static binaries have no NSS).
     private static func lookup(file: String, name: String) -> UInt32? {
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            data.append(contentsOf: buffer[0 ..< n])
-        }
+        guard let data = FileDescriptor.contents(ofFile: file) else { return nil }
         for line in data.split(separator: UInt8(ascii: "\n")) {
             let fields = line.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
             guard fields.count > 2, String(decoding: fields[0], as: UTF8.self) == name else { continue }

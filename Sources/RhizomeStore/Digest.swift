@@ -1,4 +1,5 @@
 import CCrypto
+import RhizomeIO
 
 /// A SHA-256 digest: the name of every payload.
 public struct Digest: Hashable, Sendable, CustomStringConvertible {
@@ -45,6 +46,12 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
         case UInt8(ascii: "A") ... UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
         default: return nil
         }
+    }
+
+    /// SHA-256 of a file's contents, read in pieces; nil if it cannot be read.
+    public static func sha256(ofFile path: String) -> Digest? {
+        let hasher = SHA256Stream()
+        return FileDescriptor.forEachPiece(ofFile: path) { hasher.update($0) } ? hasher.finalize() : nil
     }
 
     /// SHA-256 of `data`.
