@@ -21,11 +21,19 @@ public enum AgentMain {
         signal(SIGPIPE, SIG_IGN)
         var stagePath: String?
         var verified = false
+        var cacheDirectory: String?
+        var cacheBytes: UInt64 = 1 << 30
         var index = 1
         while index < arguments.count {
             switch arguments[index] {
             case "--stage-path" where index + 1 < arguments.count:
                 stagePath = arguments[index + 1]
+                index += 2
+            case "--cache-dir" where index + 1 < arguments.count:
+                cacheDirectory = arguments[index + 1]
+                index += 2
+            case "--cache-bytes" where index + 1 < arguments.count:
+                cacheBytes = UInt64(arguments[index + 1]) ?? cacheBytes
                 index += 2
             case "--verified":
                 verified = true
@@ -60,7 +68,14 @@ public enum AgentMain {
         }
 
         do {
-            let runtime = try AgentRuntime(environment: Self.environment(), workDirectory: directory.isEmpty ? "/tmp" : directory)
+            var cache: TargetCache?
+            if let cacheDirectory {
+                cache = TargetCache(directory: cacheDirectory, limit: cacheBytes)
+                cache?.evict()
+                directory = cacheDirectory
+            }
+            let runtime = try AgentRuntime(environment: Self.environment(), workDirectory: directory.isEmpty ? "/tmp" : directory,
+                                           targetCache: cache)
             runtime.run()
         } catch {
             StandardError.write("rhizome-agent: \(error)\n")

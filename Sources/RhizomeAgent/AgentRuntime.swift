@@ -45,7 +45,11 @@ final class AgentRuntime: LinkDelegate {
     /// Where the agent started (and may write and execute), for external modules.
     private let workDirectory: String
 
-    init(environment: [String], workDirectory: String) throws {
+    /// The on-disk cache of this host (`--target-cache`), if any.
+    private let targetCache: TargetCache?
+
+    init(environment: [String], workDirectory: String, targetCache: TargetCache? = nil) throws {
+        self.targetCache = targetCache
         self.loop = try EventLoop()
         self.environment = environment
         self.workDirectory = workDirectory
@@ -167,6 +171,7 @@ final class AgentRuntime: LinkDelegate {
         parent.local = node
         parent.peer = welcome.parent
         payloads = makePayloadService(cacheBytes: welcome.payloadCacheBytes)
+        payloads.diskCache = targetCache
         if welcome.keepaliveInterval > 0 {
             keepalive(every: Double(welcome.keepaliveInterval))
         }
@@ -251,6 +256,7 @@ final class AgentRuntime: LinkDelegate {
         let me = node
         let timeout = max(request.operationTimeout, 1)
         let box = LoopBox(self)
+        let cacheLocation = targetCache.map { (directory: $0.directory, limit: $0.limit) }
         OSThread.detach(name: "rhizome-image") {
             guard let image = images.load() else {
                 loop.execute {
@@ -260,7 +266,8 @@ final class AgentRuntime: LinkDelegate {
                 }
                 return
             }
-            ChildSpawner.spawn(request, parent: me, image: image, sign: { publicKey, data in
+            let cache = cacheLocation.map { TargetCacheSettings(directory: $0.directory, limit: $0.limit, agentDigest: image.digest.hex) }
+            ChildSpawner.spawn(request, parent: me, image: image, cache: cache, sign: { publicKey, data in
                 let waiter = Rendezvous<SignResponse>()
                 loop.execute { box.value.requestSignature(publicKey: publicKey, data: data, waiter: waiter) }
                 guard let response = waiter.wait(timeout: timeout) else {

@@ -35,10 +35,20 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("cache-size"), help: "Bytes of payloads each agent keeps in memory (default 256 MiB).")
     var cacheSize: UInt64 = 256 << 20
 
+    @Option(name: .customLong("target-cache"),
+            help: "Keep the agent and payloads in DIR on every target between runs (default: leave nothing behind).")
+    var targetCache: String?
+
+    @Option(name: .customLong("target-cache-size"), help: "Bytes the target cache may hold per host (default 1 GiB).")
+    var targetCacheSize: UInt64 = 1 << 30
+
     @Option(name: .customLong("operation-timeout"), help: "Seconds for each SSH step after connecting (key exchange, auth, bootstrap).")
     var operationTimeout: Double = 30
 
     func validate() throws {
+        if let targetCache, !targetCache.hasPrefix("/") {
+            throw ValidationError("--target-cache needs an absolute path on the targets, got '\(targetCache)'")
+        }
         guard forks >= 1 else { throw ValidationError("--forks must be at least 1") }
         guard connectTimeout > 0, operationTimeout > 0 else { throw ValidationError("timeouts must be positive") }
     }
@@ -55,6 +65,8 @@ struct ConnectionOptions: ParsableArguments {
         options.passphrase = PassphrasePrompt.ask
         options.viaModeOverride = viaMode
         options.payloadCacheBytes = cacheSize
+        options.targetCache = targetCache
+        options.targetCacheBytes = targetCacheSize
         return options
     }
 }

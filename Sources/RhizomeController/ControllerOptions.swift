@@ -23,6 +23,11 @@ public struct ControllerOptions: Sendable {
     public var keepaliveInterval: Int = 15
     /// Overrides every host's `rhizome_via_mode` (relay through agents, or tunnel like ProxyJump).
     public var viaModeOverride: ConnectionSpec.ViaMode?
+    /// Keep the agent and payloads in this directory on every target between
+    /// runs (nil: leave nothing on targets).
+    public var targetCache: String?
+    /// Bytes the target cache may hold on each host.
+    public var targetCacheBytes: UInt64 = 1 << 30
     /// Bytes of payloads each agent may keep in memory.
     public var payloadCacheBytes: UInt64 = 256 << 20
     /// Answers passphrase requests for encrypted keys; nil if none can be given.

@@ -32,15 +32,18 @@ public struct AgentBootstrap: Sendable {
 
     public var image: AgentImage
     public var welcome: Welcome
+    /// Keep (and reuse) the agent in this cache on the target.
+    public var cache: TargetCacheSettings?
 
-    public init(image: AgentImage, welcome: Welcome) {
+    public init(image: AgentImage, welcome: Welcome, cache: TargetCacheSettings? = nil) {
         self.image = image
         self.welcome = welcome
+        self.cache = cache
     }
 
     /// Starts the stage on `session` and brings the agent up.
     public func run(on session: SSHSession) throws -> Outcome {
-        let channel = try session.exec(BootstrapScript.remoteCommand)
+        let channel = try session.exec(BootstrapScript.remoteCommand(cache: cache))
         var stderr: [UInt8] = []
         var reader = MarkerReader(endpoint: session.endpoint) {
             try Self.readChunk(channel, stderr: &stderr, endpoint: session.endpoint)
@@ -51,11 +54,15 @@ public struct AgentBootstrap: Sendable {
         let fields = Self.parseFields(stageLine)
         let useGzip = fields["gzip"] == "1" && image.gzipped != nil
 
-        // 2. Send the image.
-        let payload = useGzip ? image.gzipped! : image.bytes
-        let header = Array("\(useGzip ? "gz" : "raw") \(payload.count) \(image.digest.hex)\n".utf8)
-        try channel.writeAll(header)
-        try channel.writeAll(payload)
+        // 2. Send the image, unless the target cache had it.
+        var header: [UInt8] = []
+        var payload: [UInt8] = []
+        if fields["cached"] != "1" {
+            payload = useGzip ? image.gzipped! : image.bytes
+            header = Array("\(useGzip ? "gz" : "raw") \(payload.count) \(image.digest.hex)\n".utf8)
+            try channel.writeAll(header)
+            try channel.writeAll(payload)
+        }
 
         // 3. The agent announces itself; 4. Hello, then Welcome.
         let handshake = AgentHandshake(expectedDigest: image.digest, welcome: welcome,

@@ -24,17 +24,38 @@ public enum BootstrapScript {
 
     /// The stage, as one line: csh-family login shells reject newlines inside
     /// quotes, so the script is a single line of `;`-joined commands.
-    public static var stage: String {
-        [
-            "umask 077",
+    public static var stage: String { stage(cache: nil) }
+
+    /// The stage. With a target cache, an agent already in the cache (and
+    /// matching its digest) is started without any upload, and an uploaded one
+    /// is kept there (see `TargetCache`).
+    public static func stage(cache: TargetCacheSettings?) -> String {
+        var lines = ["umask 077"]
+        let agentArguments: String
+        if let cache {
+            let directory = shellQuote(cache.directory)
+            let digest = cache.agentDigest
+            agentArguments = "--verified --cache-dir \"$C\" --cache-bytes \(cache.limit)"
+            lines += [
+                "C=\(directory); S=\(digest)",
+                "if command -v sha256sum >/dev/null 2>&1 && [ -x \"$C/agent-$S\" ] "
+                    + "&& [ \"$(sha256sum \"$C/agent-$S\" | cut -d ' ' -f 1)\" = \"$S\" ]; then touch \"$C/agent-$S\"; "
+                    + "echo \"\(stageMarker)gzip=0 sha256sum=1 dir=$C cached=1\"; exec \"$C/agent-$S\" \(agentArguments); fi",
+                "mkdir -p \"$C\" 2>/dev/null; chmod 700 \"$C\" 2>/dev/null",
+                "set -- \"$C\"",
+            ]
+        } else {
+            agentArguments = ""
+            lines += ["set -- \"${XDG_RUNTIME_DIR:-}\" /dev/shm /tmp \"${HOME:-}\" /var/tmp"]
+        }
+        lines += [
             "d=''",
-            "for c in \"${XDG_RUNTIME_DIR:-}\" /dev/shm /tmp \"${HOME:-}\" /var/tmp; do "
+            "for c in \"$@\"; do "
                 + "if [ -n \"$c\" ] && [ -d \"$c\" ] && [ -w \"$c\" ]; then "
                 + "t=\"$c/.rhizome-probe-$$\"; "
                 + "if echo 'exit 0' > \"$t\" 2>/dev/null && chmod 700 \"$t\" && \"$t\" 2>/dev/null; then rm -f \"$t\"; d=\"$c\"; break; fi; "
                 + "rm -f \"$t\"; fi; done",
-            "if [ -z \"$d\" ]; then echo '\(stageErrorMarker)no writable directory that allows execution "
-                + "(tried XDG_RUNTIME_DIR, /dev/shm, /tmp, HOME, /var/tmp)'; exit 97; fi",
+            "if [ -z \"$d\" ]; then echo '\(stageErrorMarker)no writable directory that allows execution (tried '\"$*\"')'; exit 97; fi",
             "g=0; command -v gzip >/dev/null 2>&1 && g=1",
             "s=0; command -v sha256sum >/dev/null 2>&1 && s=1",
             "command -v head >/dev/null 2>&1 || { echo '\(stageErrorMarker)head(1) is missing'; exit 97; }",
@@ -47,20 +68,45 @@ public enum BootstrapScript {
                 + "|| { rm -f \"$f.tmp\"; echo '\(stageErrorMarker)cannot write the agent to '\"$d\"; exit 97; }",
             "if [ \"$s\" = 1 ]; then x=$(sha256sum \"$f.tmp\" | cut -d ' ' -f 1); "
                 + "if [ \"$x\" != \"$h\" ]; then rm -f \"$f.tmp\"; echo \"\(stageErrorMarker)digest mismatch: got $x\"; exit 96; fi; fi",
+        ]
+        if cache != nil {
+            // Kept in the cache under its digest (a rename: safe when two runs race).
+            lines.append("if [ \"$s\" = 1 ]; then chmod 700 \"$f.tmp\" && mv -f \"$f.tmp\" \"$C/agent-$h\" "
+                             + "&& exec \"$C/agent-$h\" \(agentArguments); fi")
+        }
+        lines += [
             "chmod 700 \"$f.tmp\" && mv -f \"$f.tmp\" \"$f\" || { rm -f \"$f.tmp\"; echo '\(stageErrorMarker)cannot install the agent'; exit 97; }",
             // The agent hashes itself only where the stage could not.
             "if [ \"$s\" = 1 ]; then exec \"$f\" --stage-path \"$f\" --verified; else exec \"$f\" --stage-path \"$f\"; fi",
-        ].joined(separator: "; ")
+        ]
+        return lines.joined(separator: "; ")
     }
 
     /// The exec request: the stage run by `/bin/sh`, whatever the login shell is.
-    public static var remoteCommand: String {
-        "exec /bin/sh -c " + shellQuote(stage)
+    public static var remoteCommand: String { remoteCommand(cache: nil) }
+
+    public static func remoteCommand(cache: TargetCacheSettings?) -> String {
+        "exec /bin/sh -c " + shellQuote(stage(cache: cache))
     }
 
     /// Single-quotes `text` for POSIX shells (and csh, fish).
     public static func shellQuote(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+/// Where agents keep their binary and payloads between runs (`--target-cache`).
+public struct TargetCacheSettings: Sendable, Hashable {
+    public var directory: String
+    /// Bytes the cache may hold; the oldest entries go first.
+    public var limit: UInt64
+    /// The digest of the agent image, in hex.
+    public var agentDigest: String
+
+    public init(directory: String, limit: UInt64, agentDigest: String) {
+        self.directory = directory
+        self.limit = limit
+        self.agentDigest = agentDigest
     }
 }
 

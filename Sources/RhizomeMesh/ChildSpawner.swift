@@ -23,6 +23,7 @@ public enum ChildSpawner {
         _ request: SpawnChild,
         parent: NodeID,
         image: AgentImage,
+        cache: TargetCacheSettings? = nil,
         sign: @escaping @Sendable (_ publicKey: [UInt8], _ data: [UInt8]) throws -> [UInt8],
         completion: @escaping @Sendable (Transferable<Outcome>) -> Void
     ) {
@@ -43,7 +44,7 @@ public enum ChildSpawner {
                     target: target,
                     knownHosts: KnownHosts(lines: request.knownHostsLines, source: request.knownHostsSource),
                     policy: policy, authentication: methods,
-                    bootstrap: AgentBootstrap(image: image, welcome: welcome))
+                    bootstrap: AgentBootstrap(image: image, welcome: welcome, cache: cache))
                 completion(Transferable(.up(link)))
             } catch {
                 completion(Transferable(.failed(phase: error.phase.rawValue, reason: error.message)))

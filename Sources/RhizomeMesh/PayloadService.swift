@@ -57,6 +57,8 @@ public final class PayloadService {
     private var outbound: [OutKey: Outbound] = [:]
     private var nextStream: UInt32 = 1
     public private(set) var counters: [NodeID: Counters] = [:]
+    /// Payloads kept on disk between runs (`--target-cache`), if enabled.
+    public var diskCache: TargetCache?
 
     public init(node: NodeID, parent: NodeID?, cacheCapacity: Int, send: @escaping Send) {
         self.node = node
@@ -80,7 +82,7 @@ public final class PayloadService {
     /// Delivers the payload to `consumer`: from the cache or a source at once,
     /// else as it arrives from the parent.
     public func fetch(_ digest: Digest, consumer: any PayloadConsumer) {
-        if let chunks = cache.value(for: digest) {
+        if let chunks = cachedChunks(digest) {
             deliverAll(chunks, digest: digest, to: consumer)
             return
         }
@@ -110,7 +112,7 @@ public final class PayloadService {
         guard let digest = Digest(bytes: request.digest) else { return }
         counters[child, default: Counters()].transfers += 1
         let key = OutKey(child: child, stream: stream)
-        if let chunks = cache.value(for: digest) {
+        if let chunks = cachedChunks(digest) {
             counters[child, default: Counters()].fromCache += 1
             outbound[key] = Outbound(digest: digest, credit: request.window, origin: .cached(chunks))
             pump(key)
@@ -187,6 +189,22 @@ public final class PayloadService {
     /// The parent is gone: every transfer from it fails.
     public func parentGone(_ reason: String) {
         for digest in Array(inbound.keys) { fail(digest, reason) }
+    }
+
+    /// From the memory cache, else from the disk cache (then kept in memory).
+    private func cachedChunks(_ digest: Digest) -> [PayloadChunk]? {
+        if let chunks = cache.value(for: digest) { return chunks }
+        guard let bytes = diskCache?.load(digest) else { return nil }
+        var chunks: [PayloadChunk] = []
+        var offset = 0
+        repeat {
+            let end = min(offset + PayloadChunk.maxSize, bytes.count)
+            chunks.append(PayloadChunk.make(digest: digest, total: UInt64(bytes.count), offset: UInt64(offset),
+                                            bytes: Array(bytes[offset ..< end])))
+            offset = end
+        } while offset < bytes.count
+        cache.insert(chunks, size: chunks.reduce(0) { $0 + $1.data.count }, for: digest)
+        return chunks
     }
 
     // MARK: Internals
@@ -371,6 +389,9 @@ public final class PayloadService {
         inbound[digest] = transfer
         if transfer.retain && transfer.base == 0 {
             cache.insert(transfer.chunks, size: Int(transfer.wireBytes), for: digest)
+            if let diskCache, let bytes = try? transfer.chunks.flatMap({ try $0.bytes() }) {
+                diskCache.store(digest, bytes)
+            }
         }
         for subscriber in transfer.subscribers {
             switch subscriber {

@@ -248,3 +248,81 @@ struct TunnelIntegrationTests {
     }
 }
 }
+
+extension LabTests {
+@Suite("target cache", .serialized)
+struct TargetCacheIntegrationTests {
+    let tree = Lab.topology("tree")
+    let cache = "/var/tmp/rz-test-cache"
+    let hosts = ["t01", "t02", "u01"]
+
+    init() throws {
+        try Lab.ensureUp("tree")
+        for host in hosts + ["bastion1", "bastion2", "bastion3"] { _ = try Lab.exec("tree", host, ["rm", "-rf", cache]) }
+    }
+
+    func run(_ extra: [String], dest: String) throws -> (Lab.ProcessResult, [[String: Any]]) {
+        let reportPath = try Lab.temporaryFile("cache-\(UUID().uuidString).json", "")
+        let file = try Lab.temporaryFile("cache-payload", String(repeating: "cached payload line\n", count: 20_000))
+        let result = try Lab.rhizome(["exec", "-i", tree, "t01:t02:u01", "--target-cache", cache, "-m", "copy",
+                                      "-a", "src=\(file) dest=\(dest)", "--report", reportPath] + extra)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: reportPath))) as? [String: Any])
+        return (result, try #require(report["links"] as? [[String: Any]]))
+    }
+
+    @Test("a second run uploads no agent and no payload; a corrupt entry is replaced; races are safe; the size limit holds")
+    func cacheAcrossRuns() throws {
+        let (first, firstLinks) = try run([], dest: "/tmp/rz-cache-a")
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(firstLinks.allSatisfy { ($0["bootstrap_bytes"] as? Int ?? 0) > 1_000_000 })
+
+        let (second, secondLinks) = try run([], dest: "/tmp/rz-cache-b")
+        #expect(second.status == 0)
+        #expect(second.stdout.components(separatedBy: "| CHANGED =>").count - 1 == 3)
+        for link in secondLinks {
+            #expect((link["bootstrap_bytes"] as? Int ?? .max) < 1000, "agent uploaded again: \(link)")
+            #expect(link["payload_bytes_down"] as? Int == 0, "payload sent again: \(link)")
+        }
+
+        // A cached agent that does not match its digest is not run; it is uploaded afresh.
+        let listing = try Lab.exec("tree", "t01", ["sh", "-c", "ls \(cache)"]).stdout
+        let agent = try #require(listing.split(separator: "\n").first { $0.hasPrefix("agent-") })
+        _ = try Lab.exec("tree", "t01", ["sh", "-c", "echo broken > \(cache)/\(agent)"])
+        let (third, thirdLinks) = try run([], dest: "/tmp/rz-cache-c")
+        #expect(third.status == 0, "\(third.stdout)")
+        let t01 = try #require(thirdLinks.first { $0["child_name"] as? String == "t01" })
+        #expect((t01["bootstrap_bytes"] as? Int ?? 0) > 1_000_000)
+        #expect(try Lab.exec("tree", "t01", ["sh", "-c", "sha256sum \(cache)/\(agent) | cut -c1-64"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines) == String(agent.dropFirst("agent-".count)))
+
+        // Two runs at once share the cache without harm.
+        let group = DispatchGroup()
+        let statuses = LockedStatuses()
+        for index in 0 ..< 2 {
+            group.enter()
+            DispatchQueue.global().async {
+                let result = try? Lab.rhizome(["exec", "-i", tree, "t01:t02:u01", "--target-cache", cache, "-a", "true"])
+                statuses.add(result?.status ?? -1)
+                _ = index
+                group.leave()
+            }
+        }
+        group.wait()
+        #expect(statuses.all == [0, 0])
+
+        // A limit smaller than the agent keeps nothing but what a run needs now.
+        let (small, _) = try run(["--target-cache-size", "1000"], dest: "/tmp/rz-cache-d")
+        #expect(small.status == 0)
+        let left = try Lab.exec("tree", "t02", ["sh", "-c", "ls \(cache) | grep payload- | wc -l"]).stdout
+        #expect(left.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        for host in hosts + ["bastion1", "bastion2", "bastion3"] { _ = try Lab.exec("tree", host, ["rm", "-rf", cache]) }
+    }
+
+    final class LockedStatuses: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [Int32] = []
+        func add(_ value: Int32) { lock.lock(); values.append(value); lock.unlock() }
+        var all: [Int32] { lock.lock(); defer { lock.unlock() }; return values }
+    }
+}
+}
