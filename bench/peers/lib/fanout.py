@@ -81,45 +81,47 @@ def measure(peer, topo, scenario, payload, digest, runs, timeout, attempts=3):
     # ProxyJump peers log in to the bastion once per target; mitogen_via once.
     logins_expected = 1 if peer == "mitogen-via" else len(targets)
     times, link_bytes, login_counts, cleans, error, discarded, unclean = [], [], [], [], None, 0, 0
-    for _ in range(runs):
-        for attempt in range(1, attempts + 1):
-            clear(topo, targets)
-            quiet = settle(counter)
-            already_open = watch.open_connections()
-            watch.mark()
-            before = counter()
-            try:
-                with Scratch() as scratch:
-                    argv, env = command(peer, topo, scenario, payload, scratch)
-                    elapsed, _, _ = run([str(a) for a in argv], timeout, env)
-                # Scratch has closed Ansible's control masters; let the FINs pass.
-                settle(counter, quiet_for=0.2, limit=3)
-                crossed = counter() - before
-                logins = watch.logins()
-                bad = verify(topo, targets, digest)
-                if bad:
-                    raise BenchError("copy incomplete or wrong on " + "; ".join(bad))
-            except BenchError as failure:
-                error = str(failure)
-                log(f"  {peer}: FAILED: {error}")
+    try:
+        for _ in range(runs):
+            for attempt in range(1, attempts + 1):
+                clear(topo, targets)
+                quiet = settle(counter)
+                already_open = watch.open_connections()
+                watch.mark()
+                before = counter()
+                try:
+                    with Scratch() as scratch:
+                        argv, env = command(peer, topo, scenario, payload, scratch)
+                        elapsed, _, _ = run([str(a) for a in argv], timeout, env)
+                    # Scratch has closed Ansible's control masters; let the FINs pass.
+                    settle(counter, quiet_for=0.2, limit=3)
+                    crossed = counter() - before
+                    logins = watch.logins()
+                    bad = verify(topo, targets, digest)
+                    if bad:
+                        raise BenchError("copy incomplete or wrong on " + "; ".join(bad))
+                except BenchError as failure:
+                    error = str(failure)
+                    log(f"  {peer}: FAILED: {error}")
+                    break
+                clean = quiet and not already_open and logins <= logins_expected
+                if clean or attempt == attempts:
+                    break
+                discarded += 1
+                log(f"  {peer}: run discarded, the {scenario['bastion']} link was shared (idle before: {quiet}, "
+                    f"connections already open: {already_open}, logins: {logins}/{logins_expected}); "
+                    f"{elapsed:.2f} s, {crossed / 2**20:.1f} MiB")
+            if error:
                 break
-            clean = quiet and not already_open and logins <= logins_expected
-            if clean or attempt == attempts:
-                break
-            discarded += 1
-            log(f"  {peer}: run discarded, the {scenario['bastion']} link was shared (idle before: {quiet}, "
-                f"connections already open: {already_open}, logins: {logins}/{logins_expected}); "
-                f"{elapsed:.2f} s, {crossed / 2**20:.1f} MiB")
-        if error:
-            break
-        unclean += not clean
-        times.append(elapsed)
-        link_bytes.append(crossed)
-        login_counts.append(logins)
-        cleans.append(clean)
-        log(f"  {peer}: run {len(times)}/{runs}: {elapsed:.2f} s, {crossed / 2**20:.1f} MiB over the "
-            f"{scenario['bastion']} link" + ("" if clean else " (link was shared: kept after 3 tries)"))
-    clear(topo, targets)
+            unclean += not clean
+            times.append(elapsed)
+            link_bytes.append(crossed)
+            login_counts.append(logins)
+            cleans.append(clean)
+            log(f"  {peer}: run {len(times)}/{runs}: {elapsed:.2f} s, {crossed / 2**20:.1f} MiB over the "
+                f"{scenario['bastion']} link" + ("" if clean else " (link was shared: kept after 3 tries)"))
+    finally:
+        clear(topo, targets)
     # Figures come from the clean runs; from all runs only if none was clean.
     pick = [i for i, c in enumerate(cleans) if c] or list(range(len(times)))
     median_bytes = statistics.median_low([link_bytes[i] for i in pick]) if pick else None

@@ -54,16 +54,25 @@ signal.signal(signal.SIGTERM, _terminate)
 
 
 def run(argv, timeout, env=None, check=True):
-    """Runs argv, bounded by timeout; returns (seconds, returncode, output)."""
+    """Runs argv in its own process group, bounded by timeout; returns (seconds, returncode, output).
+    On timeout or interruption the whole group (the peer's workers and ssh clients) is killed."""
     start = time.monotonic()
+    proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, cwd=PEERS, start_new_session=True)
     try:
-        proc = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=timeout, cwd=PEERS)
-    except subprocess.TimeoutExpired as error:
-        out = (error.output or b"").decode(errors="replace")
-        raise BenchError(f"timed out after {timeout} s: {' '.join(map(str, argv))}\n{tail(out)}")
+        out, _ = proc.communicate(timeout=timeout)
+    except BaseException as error:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, _ = proc.communicate()
+        if isinstance(error, subprocess.TimeoutExpired):
+            raise BenchError(f"timed out after {timeout} s: {' '.join(map(str, argv))}\n"
+                             f"{tail(out.decode(errors='replace'))}")
+        raise
     elapsed = time.monotonic() - start
-    out = proc.stdout.decode(errors="replace")
+    out = out.decode(errors="replace")
     if check and proc.returncode != 0:
         raise BenchError(f"exit {proc.returncode}: {' '.join(map(str, argv))}\n{tail(out)}")
     return elapsed, proc.returncode, out
