@@ -98,9 +98,9 @@ struct ExecCommand: AsyncParsableCommand {
         var unreachable = false
         var outcomes: [TaskOutcome] = []
         await withTaskGroup(of: TaskOutcome.self) { group in
-            var pending = hosts[...]
-            func launch() {
-                guard let host = pending.popFirst() else { return }
+            // Every host at once: the controller admits --forks link set-ups
+            // at a time under each node (its own, and each relay's).
+            for host in hosts {
                 group.addTask {
                     switch await controller.connect(host) {
                     case .failure(let error):
@@ -117,13 +117,11 @@ struct ExecCommand: AsyncParsableCommand {
                     }
                 }
             }
-            for _ in 0 ..< min(connection.forks, hosts.count) { launch() }
             for await outcome in group {
                 outcomes.append(outcome)
                 Console.out(formatter.format(outcome, module: module))
                 if outcome.status == .unreachable { unreachable = true }
                 if outcome.status == .failed { failed = true }
-                launch()
             }
         }
         for warning in controller.collectedWarnings { Console.err("[WARNING]: \(warning)") }

@@ -39,6 +39,7 @@ public final class Controller: Sendable {
     /// Bring-ups in progress or done, by inventory name: hosts that share a hop share its node.
     private let bringUps = Mutex<[String: Task<Result<AgentHandle, HostUnreachable>, Never>]>([:])
     private let signerFactory: SignerFactory?
+    private let slots: SetupSlots
     /// Agent-less sessions to bastions used in tunnel mode, by inventory name.
     private let tunnels = Mutex<[String: Task<Result<TunnelHost, HostUnreachable>, Never>]>([:])
     private let signers = SignerRegistry()
@@ -50,7 +51,11 @@ public final class Controller: Sendable {
     ///   - signerFactory: makes signers for authentication done by relays; without
     ///     one, hops behind a relay can only use passwords.
     public init(options: ControllerOptions, agentPath: String, logger: Logger, signerFactory: SignerFactory? = nil) throws {
+        // A peer that goes away must be an error on that link, not the end of
+        // the process: writes to closed sockets return EPIPE instead.
+        signal(SIGPIPE, SIG_IGN)
         self.signerFactory = signerFactory
+        self.slots = SetupSlots(limit: options.forks)
         self.options = options
         self.agentPath = agentPath
         self.image = try AgentLocator.loadImage(at: agentPath)
@@ -129,10 +134,11 @@ public final class Controller: Sendable {
         guard chain.count > 1 else {
             let welcome = Welcome(node: node, parent: .controller, keepaliveInterval: UInt32(options.keepaliveInterval),
                                   payloadCacheBytes: options.payloadCacheBytes)
-            let result: Result<AgentHandle, HostUnreachable>
-            switch step.spec.kind {
-            case .local: result = await connectLocal(step, welcome: welcome)
-            case .ssh: result = await connectSSH(step, welcome: welcome)
+            let result: Result<AgentHandle, HostUnreachable> = await slots.with(under: .controller) {
+                switch step.spec.kind {
+                case .local: return await connectLocal(step, welcome: welcome)
+                case .ssh: return await connectSSH(step, welcome: welcome)
+                }
             }
             if case .success(let handle) = result { tree.withLock { $0.append((handle, .controller)) } }
             return result
@@ -144,7 +150,7 @@ public final class Controller: Sendable {
             case .success(let bastion):
                 let welcome = Welcome(node: node, parent: .controller, keepaliveInterval: UInt32(options.keepaliveInterval),
                                       payloadCacheBytes: options.payloadCacheBytes)
-                let result = await connectSSH(step, welcome: welcome, through: bastion)
+                let result = await slots.with(under: .controller) { await connectSSH(step, welcome: welcome, through: bastion) }
                 if case .success(let handle) = result { tree.withLock { $0.append((handle, .controller)) } }
                 return result
             }
@@ -154,7 +160,7 @@ public final class Controller: Sendable {
             return .failure(HostUnreachable(host: step.name, reason: error.reason.hasPrefix("through ")
                 ? error.reason : "through \(error.host): \(error.reason)"))
         case .success(let parent):
-            let result = await spawnRelayed(step, node: node, under: parent)
+            let result = await slots.with(under: parent.node) { await spawnRelayed(step, node: node, under: parent) }
             if case .success(let handle) = result { tree.withLock { $0.append((handle, parent.node)) } }
             return result
         }
@@ -175,7 +181,7 @@ public final class Controller: Sendable {
                     case .success(let host): through = host
                     }
                 }
-                return await self.openTunnelHost(step, through: through)
+                return await self.slots.with(under: .controller) { await self.openTunnelHost(step, through: through) }
             }
             tasks[step.name] = created
             return created
@@ -609,6 +615,56 @@ public protocol ChallengeSigner: Sendable {
 
 /// Makes a signer for a list of identity files (plus the user's ssh-agent).
 public typealias SignerFactory = @Sendable (_ identityFiles: [String]) throws -> any ChallengeSigner
+
+/// At most `limit` links being set up at once under each node: the controller's
+/// own handshakes, and each relay's spawns (`--forks` per node).
+final class SetupSlots: Sendable {
+    private struct State {
+        var active: [NodeID: Int] = [:]
+        var waiting: [NodeID: [CheckedContinuation<Void, Never>]] = [:]
+    }
+
+    private let limit: Int
+    private let state = Mutex(State())
+
+    init(limit: Int) {
+        self.limit = max(1, limit)
+    }
+
+    func acquire(under parent: NodeID) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let admitted = state.withLock { state -> Bool in
+                if state.active[parent, default: 0] < limit {
+                    state.active[parent, default: 0] += 1
+                    return true
+                }
+                state.waiting[parent, default: []].append(continuation)
+                return false
+            }
+            if admitted { continuation.resume() }
+        }
+    }
+
+    func release(under parent: NodeID) {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if var queue = state.waiting[parent], !queue.isEmpty {
+                let first = queue.removeFirst()
+                state.waiting[parent] = queue
+                return first
+            }
+            state.active[parent, default: 1] -= 1
+            return nil
+        }
+        next?.resume()
+    }
+
+    /// Runs `body` holding a slot under `parent`.
+    func with<T>(under parent: NodeID, _ body: () async -> T) async -> T {
+        await acquire(under: parent)
+        defer { release(under: parent) }
+        return await body()
+    }
+}
 
 /// Signers made in a run, one per distinct list of identity files.
 final class SignerRegistry: Sendable {

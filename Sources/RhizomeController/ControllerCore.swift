@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import RhizomeIO
 import RhizomeMesh
@@ -48,6 +49,13 @@ final class ControllerCore: LinkDelegate {
     /// Serves the controller's payloads (files to copy, external modules) to first hops.
     private(set) var payloads: PayloadService!
 
+    /// `RHIZOME_TRACE_FRAMES=FILE` appends every frame sent to a first hop to FILE.
+    private let frameTrace: FileHandle? = {
+        guard let path = ProcessInfo.processInfo.environment["RHIZOME_TRACE_FRAMES"], !path.isEmpty else { return nil }
+        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        return FileHandle(forWritingAtPath: path)
+    }()
+
     init(loop: EventLoop, logger: Logger, keepaliveInterval: Int) {
         self.loop = loop
         self.logger = logger
@@ -64,6 +72,7 @@ final class ControllerCore: LinkDelegate {
     /// A first-hop agent whose link the controller holds.
     func attach(handle: AgentHandle, transport: any Transport, leftover: [UInt8], bootstrapBytes: Int) {
         let link = Link(local: .controller, peer: handle.node, transport: transport)
+        if let trace = frameTrace { link.frameObserver = { trace.write(Data($0)) } }
         firstHops[handle.node] = FirstHop(link: link, bootstrapBytes: bootstrapBytes)
         route[handle.node] = handle.node
         names[handle.node] = handle.host

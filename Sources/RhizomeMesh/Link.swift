@@ -59,6 +59,10 @@ public final class Link: TransportDelegate {
         decode(bytes)
     }
 
+    /// Sees every frame this link sends, as bytes (frame tracing for debugging
+    /// and for tests that check what crosses a link).
+    public var frameObserver: (([UInt8]) -> Void)?
+
     /// Sends a message.
     public func send(_ envelope: Envelope, priority: Priority = .control) {
         guard !isClosed else { return }
@@ -67,6 +71,7 @@ public final class Link: TransportDelegate {
         let isPayload = envelope.type == MessageType.payloadChunk.rawValue
         for frame in frames {
             let bytes = frame.bytes
+            frameObserver?(bytes)
             statistics.bytesSent += UInt64(bytes.count)
             if isPayload { statistics.payloadBytesSent += UInt64(bytes.count) }
             if priority == .control { control.append(bytes) } else { bulk.append(bytes) }

@@ -144,6 +144,71 @@ struct MeshIntegrationTests {
         #expect(try Lab.scratchFiles("tree", "t01") == [])
     }
 
+    /// The 32-byte secret seed of an unencrypted OpenSSH ed25519 key file.
+    static func ed25519Seed(ofKeyFile path: String) throws -> [UInt8] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        let bytes = try #require(Data(base64Encoded: body).map { [UInt8]($0) })
+        var offset = "openssh-key-v1\0".utf8.count
+        func uint32() throws -> Int {
+            try #require(offset + 4 <= bytes.count)
+            defer { offset += 4 }
+            return Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+        }
+        func string() throws -> [UInt8] {
+            let length = try uint32()
+            try #require(offset + length <= bytes.count)
+            defer { offset += length }
+            return Array(bytes[offset ..< offset + length])
+        }
+        _ = try string(); _ = try string(); _ = try string()   // cipher, kdf, kdf options
+        _ = try uint32()                                         // number of keys
+        _ = try string()                                         // public key
+        // check ints, key type, public key, then the 64-byte private key (seed + public)
+        let section = try string()
+        var inner = 8
+        func innerString() throws -> [UInt8] {
+            try #require(inner + 4 <= section.count)
+            let length = Int(section[inner]) << 24 | Int(section[inner + 1]) << 16 | Int(section[inner + 2]) << 8 | Int(section[inner + 3])
+            inner += 4
+            try #require(inner + length <= section.count)
+            defer { inner += length }
+            return Array(section[inner ..< inner + length])
+        }
+        _ = try innerString()
+        _ = try innerString()
+        let secret = try innerString()
+        try #require(secret.count == 64)
+        return Array(secret.prefix(32))
+    }
+
+    @Test("no private key material is sent to a relay; relays get signatures instead")
+    func noKeyMaterialInFrames() throws {
+        let trace = try Lab.temporaryFile("frames.bin", "")
+        let result = try Lab.rhizome(["exec", "-i", tree, "branch1:branch2", "-a", "true"],
+                                     environment: ["RHIZOME_TRACE_FRAMES": trace])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let frames = [UInt8](try Data(contentsOf: URL(fileURLWithPath: trace)))
+        // Relayed authentication happened: spawn requests and signature answers were sent.
+        let types = Set(stride(from: 0, to: max(0, frames.count - 22), by: 1).compactMap { index -> UInt8? in
+            frames[index] == 0x52 && frames[index + 1] == 0x5A && frames[index + 2] == 1 ? frames[index + 3] : nil
+        })
+        #expect(types.contains(20) && types.contains(24), "no SpawnChild/SignResponse in the trace: \(types.sorted())")
+        // Not one 8-byte piece of the secret seed is in any frame.
+        let seed = try Self.ed25519Seed(ofKeyFile: Lab.clientKey)
+        var windows = Set<[UInt8]>()
+        if frames.count >= 8 {
+            for index in 0 ... frames.count - 8 { windows.insert(Array(frames[index ..< index + 8])) }
+        }
+        for index in 0 ... seed.count - 8 {
+            #expect(!windows.contains(Array(seed[index ..< index + 8])), "private key bytes at seed offset \(index) were sent")
+        }
+        let keyText = try String(contentsOfFile: Lab.clientKey, encoding: .utf8)
+        let secretBase64 = keyText.split(separator: "\n").filter { !$0.hasPrefix("-----") }
+        let frameText = String(decoding: frames, as: UTF8.self)
+        for line in secretBase64 { #expect(!frameText.contains(line)) }
+    }
+
     @Test("a host key mismatch two hops down is refused; its siblings carry on")
     func hostKeyMismatchDeep() throws {
         let original = try String(contentsOfFile: Lab.knownHosts, encoding: .utf8)
