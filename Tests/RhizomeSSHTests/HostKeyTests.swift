@@ -174,7 +174,8 @@ import Testing
             #expect(!SSHSession.isEncrypted(directory + "/empty"))
             try writeText(directory + "/text", "just some text\nENCRYPTED\n")
             #expect(!SSHSession.isEncrypted(directory + "/text"))
-            try writeText(directory + "/truncated", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNz\n")
+            // A truncated key file: the armour line and a few bytes of body.
+            try writeText(directory + "/truncated", SSHSession.openSSHKeyHeader + "-----\nb3BlbnNz\n")
             #expect(!SSHSession.isEncrypted(directory + "/truncated"))
         }
     }
