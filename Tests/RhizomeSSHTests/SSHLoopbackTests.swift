@@ -37,6 +37,9 @@ final class LoopbackSSHServer {
 
         // A port the kernel just handed out is very likely still free; if sshd
         // cannot bind it after all, it exits and we try another.
+        // sshd refuses to start without its privilege-separation directory,
+        // which only an init system or the lab creates.
+        mkdir("/run/sshd", 0o755)
         var started: (ChildProcess, Int)?
         for _ in 0 ..< 5 {
             let port = try Self.freePort()
