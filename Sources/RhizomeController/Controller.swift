@@ -288,18 +288,11 @@ public final class Controller: Sendable {
             let label = phase == "link" ? "" : "\(phase) failed "
             return .failure(HostUnreachable(host: step.name, reason: "\(label)(via \(parent.host)): \(reason)"))
         case .up(let up):
-            if !up.acceptedHostKeyLine.isEmpty {
-                do {
-                    try knownHosts.remember(up.acceptedHostKeyLine, in: knownHostsPath)
-                    logger.notice("accepted new host key", metadata: ["host": "\(step.name)", "known_hosts": "\(knownHostsPath)"])
-                } catch {
-                    logger.warning("cannot record host key: \(error)", metadata: ["host": "\(step.name)"])
-                }
-            }
-            if !up.warning.isEmpty {
-                warnings.withLock { $0.append("\(step.name): \(up.warning)") }
-                logger.warning("\(up.warning)", metadata: ["host": "\(step.name)"])
-            }
+            // The relay checked the key against our lines; what it admitted or
+            // let through unchecked is recorded here, as for a direct link.
+            let outcome: HostKeyOutcome = !up.acceptedHostKeyLine.isEmpty ? .accepted(line: up.acceptedHostKeyLine)
+                : (!up.warning.isEmpty ? .unchecked(warning: up.warning) : .known)
+            recordHostKey(outcome, host: step.name, knownHostsPath: knownHostsPath)
             return .success(AgentHandle(host: step.name, node: node, hello: up.hello,
                                         timings: LinkTimings(handshake: up.handshake, authentication: up.authentication,
                                                              bootstrap: up.bootstrap)))
@@ -348,7 +341,6 @@ public final class Controller: Sendable {
             TargetCacheSettings(directory: $0, limit: options.targetCacheBytes, agentDigest: image.digest.hex)
         })
         let known = knownHosts.load(knownHostsPath)
-        let store = knownHosts
         let logger = self.logger
 
         let established: Result<Transferable<EstablishedLink>, LinkSetupError> = await withCheckedContinuation { continuation in
@@ -376,19 +368,7 @@ public final class Controller: Sendable {
             return .failure(HostUnreachable(host: host.name, reason: "\(error.phase.rawValue) failed: \(error.message)"))
         case .success(let box):
             let link = box.value
-            switch link.hostKey {
-            case .known: break
-            case .accepted(let line):
-                do {
-                    try store.remember(line, in: knownHostsPath)
-                    logger.notice("accepted new host key", metadata: ["host": "\(host.name)", "known_hosts": "\(knownHostsPath)"])
-                } catch {
-                    logger.warning("cannot record host key: \(error)", metadata: ["host": "\(host.name)"])
-                }
-            case .unchecked(let warning):
-                warnings.withLock { $0.append("\(host.name): \(warning)") }
-                logger.warning("\(warning)", metadata: ["host": "\(host.name)"])
-            }
+            recordHostKey(link.hostKey, host: host.name, knownHostsPath: knownHostsPath)
             let handle = AgentHandle(host: host.name, node: welcome.node, hello: link.hello, timings: link.timings)
             let transport = Transferable(SSHChannelTransport(channel: link.channel, keepaliveInterval: options.keepaliveInterval))
             let statistics = (sent: link.bootstrapBytesSent, received: link.bootstrapBytesReceived)

@@ -52,7 +52,7 @@ final class ControllerCore: LinkDelegate {
     /// `RHIZOME_TRACE_FRAMES=FILE` appends every frame sent to a first hop to FILE.
     private let frameTrace: FileHandle? = {
         guard let path = ProcessInfo.processInfo.environment["RHIZOME_TRACE_FRAMES"], !path.isEmpty else { return nil }
-        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         return FileHandle(forWritingAtPath: path)
     }()
 
