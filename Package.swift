@@ -70,6 +70,8 @@ let package = Package(
         ),
         /// Ansible-compatible inventories, host patterns and hop chains.
         .target(name: "RhizomeInventory", dependencies: ["Yams"]),
+        /// The topology graph (hops, hosts, run report figures) and its text renderers.
+        .target(name: "RhizomeTopology", dependencies: ["RhizomeInventory"]),
         /// Brings up agents on the selected hosts, dispatches tasks, gathers results.
         .target(
             name: "RhizomeController",
@@ -82,7 +84,7 @@ let package = Package(
         .target(
             name: "RhizomeCLI",
             dependencies: [
-                "RhizomeController", "RhizomeInventory", "RhizomeWire", "RhizomeSSH",
+                "RhizomeController", "RhizomeInventory", "RhizomeTopology", "RhizomeWire", "RhizomeSSH",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -114,11 +116,12 @@ let package = Package(
         .testTarget(name: "RhizomeMeshTests", dependencies: ["RhizomeMesh", "RhizomeWire"]),
         .testTarget(name: "RhizomeModulesTests", dependencies: ["RhizomeModules", "RhizomeWire", "RhizomeIO"]),
         .testTarget(name: "RhizomeInventoryTests", dependencies: ["RhizomeInventory"], resources: [.copy("Corpus")]),
+        .testTarget(name: "RhizomeTopologyTests", dependencies: ["RhizomeTopology", "RhizomeInventory"], resources: [.copy("Golden")]),
         .testTarget(name: "RhizomeCLITests", dependencies: ["RhizomeCLI", "RhizomeController"]),
         /// End-to-end tests against real sshd servers in the lab's network namespaces.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["RhizomeController", "RhizomeInventory", "RhizomeSSH", "RhizomeWire", "RhizomeStore"]
+            dependencies: ["RhizomeController", "RhizomeInventory", "RhizomeSSH", "RhizomeWire", "RhizomeStore", "RhizomeMesh", "RhizomeIO"]
         ),
     ],
     swiftLanguageModes: [.v6]
