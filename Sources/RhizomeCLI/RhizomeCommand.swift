@@ -6,7 +6,7 @@ public struct RhizomeCommand: AsyncParsableCommand {
         commandName: "rhizome",
         abstract: "Remote execution through a tree of persistent agents.",
         version: RhizomeVersion.string,
-        subcommands: [ExecCommand.self, InventoryCommand.self]
+        subcommands: [ExecCommand.self, InventoryCommand.self, TopologyCommand.self]
     )
 
     public init() {}

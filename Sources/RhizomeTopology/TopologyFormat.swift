@@ -1,0 +1,61 @@
+import Foundation
+
+/// Wording shared by the renderers, so that every format states the same facts the same way.
+enum TopologyFormat {
+    /// Groups beyond this many are summarised as `+N`.
+    static let shownGroups = 3
+
+    /// `web, db, +2`.
+    static func groups(_ groups: [String]) -> String? {
+        guard !groups.isEmpty else { return nil }
+        var shown = groups.prefix(shownGroups).joined(separator: ",")
+        if groups.count > shownGroups { shown += " +\(groups.count - shownGroups)" }
+        return shown
+    }
+
+    /// Decimal units, one decimal place from 1 kB up: `512 B`, `1.5 kB`, `12.0 MB`.
+    static func bytes(_ count: UInt64) -> String {
+        if count < 1000 { return "\(count) B" }
+        var value = Double(count) / 1000
+        for unit in ["kB", "MB", "GB"] {
+            if value < 999.95 { return String(format: "%.1f", value) + " " + unit }
+            value /= 1000
+        }
+        return String(format: "%.1f TB", value)
+    }
+
+    /// `85 ms`, `1.25 s`.
+    static func duration(milliseconds: Double) -> String {
+        milliseconds < 999.5 ? String(format: "%.0f ms", milliseconds) : String(format: "%.2f s", milliseconds / 1000)
+    }
+
+    /// The node's own facts: role, endpoint, via mode and groups.
+    static func facts(_ node: TopologyGraph.Node) -> [String] {
+        var parts = [node.role.rawValue]
+        if let endpoint = node.endpoint { parts.append(endpoint) }
+        if let via = node.via { parts.append("via " + via.rawValue) }
+        if let groups = groups(node.groups) { parts.append("groups: " + groups) }
+        return parts
+    }
+
+    /// The run's figures for a host: status, time, and the slowest marker.
+    static func run(_ run: RunFigures?) -> [String] {
+        guard let run else { return [] }
+        var parts: [String] = []
+        if let status = run.status { parts.append(status) }
+        if let ms = run.elapsedMilliseconds { parts.append(duration(milliseconds: ms)) }
+        if let rank = run.slowestRank { parts.append("slowest #\(rank)") }
+        return parts
+    }
+
+    /// The link's figures: bytes each way, payload, savings, cache hits and the busiest marker.
+    static func link(_ traffic: LinkFigures?) -> [String] {
+        guard let t = traffic else { return [] }
+        var parts = ["↓" + bytes(t.bytesDown), "↑" + bytes(t.bytesUp)]
+        if t.payloadBytesDown > 0 { parts.append("payload " + bytes(t.payloadBytesDown)) }
+        if t.payloadBytesSaved > 0 { parts.append("saved " + bytes(t.payloadBytesSaved)) }
+        if t.payloadsSent > 0 { parts.append("cache \(t.cacheHits)/\(t.payloadsSent)") }
+        if let rank = t.busiestRank { parts.append("busiest #\(rank)") }
+        return parts
+    }
+}
