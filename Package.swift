@@ -12,6 +12,7 @@ import PackageDescription
 //   RhizomeModules                       modules that run inside the agent
 //   RhizomeAgent                         the agent's runtime
 //   RhizomeInventory                     inventories, host patterns, hop chains
+//   RhizomeTopology                      the tree as a graph, report overlay, text renderers
 //   RhizomeController                    connects the tree, dispatches tasks, gathers results
 //   RhizomeCLI                           argument-parser commands only
 //   rhizome, rhizome-agent               thin entry points
