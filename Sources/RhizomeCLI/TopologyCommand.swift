@@ -19,7 +19,7 @@ struct TopologyCommand: AsyncParsableCommand {
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case tree, dot, mermaid, json
+        case tree, dot, mermaid, svg, json
     }
 
     @OptionGroup var options: InventoryOptions
@@ -76,6 +76,7 @@ struct TopologyCommand: AsyncParsableCommand {
             text = graph.renderTree(TreeOptions(colour: colour, expand: expand))
         case .dot: text = graph.renderDOT()
         case .mermaid: text = graph.renderMermaid()
+        case .svg: text = graph.renderSVG()
         case .json: text = graph.renderJSON()
         }
         if let output {
