@@ -37,6 +37,9 @@ final class ControllerCore: LinkDelegate {
     private var names: [NodeID: String] = [:]
     private var tasks: [NodeID: [UInt32: PendingTask]] = [:]
     private var spawns: [NodeID: CheckedContinuation<SpawnOutcome, Never>] = [:]
+    /// Spawns in flight by the relay doing them, with the user each logs in as:
+    /// the only signatures a relay may ask for.
+    private var spawnsByRelay: [NodeID: [NodeID: String]] = [:]
     private var pings: [UInt64: (node: NodeID, continuation: CheckedContinuation<Bool, Never>)] = [:]
     private var stats: [NodeID: CheckedContinuation<[LinkReport], Never>] = [:]
     private var nextNonce: UInt64 = 1
@@ -89,6 +92,7 @@ final class ControllerCore: LinkDelegate {
         route[request.node] = hop
         names[request.node] = request.name
         spawns[request.node] = continuation
+        spawnsByRelay[parent, default: [:]][request.node] = request.user
         link.send(Envelope(request, destination: parent, source: .controller))
     }
 
@@ -191,6 +195,7 @@ final class ControllerCore: LinkDelegate {
     private func nodesLost(_ nodes: [NodeID], reason: String, phase: String = "link") {
         for node in nodes {
             if let spawn = spawns.removeValue(forKey: node) {
+                forgetSpawn(node)
                 spawn.resume(returning: .down(phase: phase, reason: reason))
             }
             lost[node] = reason
@@ -205,6 +210,34 @@ final class ControllerCore: LinkDelegate {
             stats.removeValue(forKey: node)?.resume(returning: [])
             route[node] = nil
         }
+    }
+
+    private func forgetSpawn(_ node: NodeID) {
+        for relay in spawnsByRelay.keys { spawnsByRelay[relay]?[node] = nil }
+    }
+
+    /// Why `data` is not something to sign for a relay, or nil when it is the
+    /// SSH_MSG_USERAUTH_REQUEST of a publickey login as one of `allowedUsers`
+    /// (RFC 4252 §7: session id, 50, user, "ssh-connection", "publickey", TRUE, …).
+    static func refusal(of data: [UInt8], allowedUsers: Set<String>) -> String? {
+        guard !allowedUsers.isEmpty else { return "the relay has no login in progress" }
+        var offset = 0
+        func string() -> [UInt8]? {
+            guard offset + 4 <= data.count else { return nil }
+            let length = Int(data[offset]) << 24 | Int(data[offset + 1]) << 16 | Int(data[offset + 2]) << 8 | Int(data[offset + 3])
+            guard length >= 0, offset + 4 + length <= data.count else { return nil }
+            defer { offset += 4 + length }
+            return Array(data[offset + 4 ..< offset + 4 + length])
+        }
+        guard string() != nil, offset < data.count, data[offset] == 50 else { return "not an SSH authentication request" }
+        offset += 1
+        guard let user = string().map({ String(decoding: $0, as: UTF8.self) }),
+              string().map({ String(decoding: $0, as: UTF8.self) }) == "ssh-connection",
+              string().map({ String(decoding: $0, as: UTF8.self) }) == "publickey" else {
+            return "not an SSH publickey authentication request"
+        }
+        guard allowedUsers.contains(user) else { return "login as \(user), which no spawn of this relay uses" }
+        return nil
     }
 
     // MARK: LinkDelegate
@@ -242,12 +275,21 @@ final class ControllerCore: LinkDelegate {
             case .childUp:
                 let up = try envelope.decode(ChildUp.self)
                 guard route[up.node] == link.peer, let spawn = spawns.removeValue(forKey: up.node) else { return }
+                forgetSpawn(up.node)
                 spawn.resume(returning: .up(up))
             case .childDown:
                 let down = try envelope.decode(ChildDown.self)
                 nodesLost(down.nodes.filter { route[$0] == link.peer }, reason: down.reason, phase: down.phase)
             case .signRequest:
                 let request = try envelope.decode(SignRequest.self)
+                // A relay gets signatures only for logins it was asked to make:
+                // an SSH publickey request for the user of one of its spawns.
+                let users = Set(spawnsByRelay[source]?.values.map { $0 } ?? [])
+                if let refusal = Self.refusal(of: request.data, allowedUsers: users) {
+                    logger.warning("refused a signature request", metadata: ["relay": "\(names[source] ?? "\(source)")", "reason": "\(refusal)"])
+                    return link.send(Envelope(SignResponse(error: "signature refused: \(refusal)"), destination: source,
+                                              source: .controller, stream: envelope.stream))
+                }
                 let loop = loop
                 let stream = envelope.stream
                 let core = LoopConfined(self)
