@@ -33,7 +33,7 @@ struct TopologyCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("web[01:20]"))
         #expect(!result.stdout.contains("hunter2") && !result.stdout.contains("also-secret"))
-        for format in ["dot", "mermaid", "json"] {
+        for format in ["dot", "mermaid", "json", "svg"] {
             let other = try Lab.rhizome(["topology", "-i", inventory, "--format", format])
             #expect(other.status == 0)
             #expect(!other.stdout.contains("hunter2") && !other.stdout.contains("also-secret"), "\(format)")
