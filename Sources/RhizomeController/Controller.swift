@@ -202,14 +202,7 @@ public final class Controller: Sendable {
         let opened: Result<Transferable<LinkSetup.OpenedSession>, LinkSetupError> = await withCheckedContinuation { continuation in
             OSThread.detach(name: "rhizome-bastion") {
                 do throws(LinkSetupError) {
-                    var socket: CInt?
-                    if let through {
-                        do {
-                            socket = try through.open(host: target.address, port: target.port, timeout: target.connectTimeout)
-                        } catch {
-                            throw LinkSetupError(phase: .connect, target: target.name, message: "\(error)", code: .connect)
-                        }
-                    }
+                    let socket = try through?.socket(for: target)
                     let session = try LinkSetup.openSession(target: target, knownHosts: known, policy: policy,
                                                             authentication: methods, socket: socket)
                     continuation.resume(returning: .success(Transferable(session)))
@@ -346,14 +339,7 @@ public final class Controller: Sendable {
         let established: Result<Transferable<EstablishedLink>, LinkSetupError> = await withCheckedContinuation { continuation in
             OSThread.detach(name: "rhizome-link") {
                 do throws(LinkSetupError) {
-                    var socket: CInt?
-                    if let tunnel {
-                        do {
-                            socket = try tunnel.open(host: target.address, port: target.port, timeout: target.connectTimeout)
-                        } catch {
-                            throw LinkSetupError(phase: .connect, target: target.name, message: "\(error)", code: .connect)
-                        }
-                    }
+                    let socket = try tunnel?.socket(for: target)
                     let link = try LinkSetup.establish(target: target, knownHosts: known, policy: policy,
                                                        authentication: methods, bootstrap: bootstrap, socket: socket)
                     continuation.resume(returning: .success(Transferable(link)))

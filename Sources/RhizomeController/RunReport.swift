@@ -94,27 +94,28 @@ extension Controller {
         var links: [RunReport.Link] = []
         let firstHops = await firstHopStatistics()
         let counters = await firstHopPayloadCounters()
-        for (node, stats) in firstHops {
-            links.append(RunReport.Link(
-                parent: 0, child: node.rawValue, childName: names[node] ?? "\(node)",
-                bytesDown: stats.bytesSent + stats.bootstrapBytesSent, bytesUp: stats.bytesReceived,
-                payloadBytesDown: stats.payloadBytesSent, payloadBytesUp: stats.payloadBytesReceived,
-                controlBytesDown: stats.bytesSent - stats.payloadBytesSent,
-                controlBytesUp: stats.bytesReceived - stats.payloadBytesReceived,
-                bootstrapBytes: stats.bootstrapBytesSent, framesDown: stats.framesSent, framesUp: stats.framesReceived,
-                payloadsSent: counters[node]?.transfers ?? 0, payloadsFromCache: counters[node]?.fromCache ?? 0))
+        // The controller's own links, in the shape relays report theirs.
+        let reports = firstHops.map { node, stats in
+            (parent: NodeID.controller, link: LinkReport(
+                child: node, bytesSent: stats.bytesSent, bytesReceived: stats.bytesReceived,
+                payloadBytesSent: stats.payloadBytesSent, payloadBytesReceived: stats.payloadBytesReceived,
+                framesSent: stats.framesSent, framesReceived: stats.framesReceived,
+                bootstrapBytesSent: stats.bootstrapBytesSent, payloadsServed: counters[node]?.transfers ?? 0,
+                payloadsFromCache: counters[node]?.fromCache ?? 0))
         }
+        var relayed: [(parent: NodeID, link: LinkReport)] = []
         for relay in parents where relay != .controller {
-            for link in await relayStatistics(relay) {
-                links.append(RunReport.Link(
-                    parent: relay.rawValue, child: link.child.rawValue, childName: names[link.child] ?? "\(link.child)",
-                    bytesDown: link.bytesSent + link.bootstrapBytesSent, bytesUp: link.bytesReceived,
-                    payloadBytesDown: link.payloadBytesSent, payloadBytesUp: link.payloadBytesReceived,
-                    controlBytesDown: link.bytesSent - link.payloadBytesSent,
-                    controlBytesUp: link.bytesReceived - link.payloadBytesReceived,
-                    bootstrapBytes: link.bootstrapBytesSent, framesDown: link.framesSent, framesUp: link.framesReceived,
-                    payloadsSent: link.payloadsServed, payloadsFromCache: link.payloadsFromCache))
-            }
+            relayed += await relayStatistics(relay).map { (relay, $0) }
+        }
+        for (parent, link) in reports + relayed {
+            links.append(RunReport.Link(
+                parent: parent.rawValue, child: link.child.rawValue, childName: names[link.child] ?? "\(link.child)",
+                bytesDown: link.bytesSent + link.bootstrapBytesSent, bytesUp: link.bytesReceived,
+                payloadBytesDown: link.payloadBytesSent, payloadBytesUp: link.payloadBytesReceived,
+                controlBytesDown: link.bytesSent - link.payloadBytesSent,
+                controlBytesUp: link.bytesReceived - link.payloadBytesReceived,
+                bootstrapBytes: link.bootstrapBytesSent, framesDown: link.framesSent, framesUp: link.framesReceived,
+                payloadsSent: link.payloadsServed, payloadsFromCache: link.payloadsFromCache))
         }
         links.sort { ($0.parent, $0.child) < ($1.parent, $1.child) }
         let hosts = outcomes.map { outcome in

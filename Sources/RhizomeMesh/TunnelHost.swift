@@ -48,6 +48,15 @@ public final class TunnelHost: @unchecked Sendable {
         return try result.get()
     }
 
+    /// `open`, for a link about to be set up: failures are connect failures of `target`.
+    public func socket(for target: LinkTarget) throws(LinkSetupError) -> CInt {
+        do {
+            return try open(host: target.address, port: target.port, timeout: target.connectTimeout)
+        } catch {
+            throw LinkSetupError(phase: .connect, target: target.name, message: "\(error)", code: .connect)
+        }
+    }
+
     /// Closes every tunnel and the bastion's session.
     public func close() {
         loop.stop()
