@@ -100,6 +100,8 @@ extension TopologyGraph {
         if !more.isEmpty { lines.append(more.joined(separator: "  ")) }
         let run = TopologyFormat.run(node.run)
         if !run.isEmpty { lines.append(run.joined(separator: " ")) }
+        let probe = TopologyFormat.probe(node.probe)
+        if !probe.isEmpty { lines.append(probe.joined(separator: " ")) }
         return lines
     }
 
@@ -112,6 +114,16 @@ extension TopologyGraph {
         if let message = node.run?.message { lines.append(message) }
         if let rtt = node.run?.rttMilliseconds { lines.append("rtt " + String(format: "%.1f ms", rtt)) }
         if let connect = node.run?.connectMilliseconds { lines.append("connect " + TopologyFormat.duration(milliseconds: connect)) }
+        let probe = TopologyFormat.probe(node.probe)
+        if !probe.isEmpty { lines.append(probe.joined(separator: " ")) }
+        if let p = node.probe, p.state == .up {
+            let phases = [("handshake", p.handshakeMilliseconds), ("auth", p.authenticationMilliseconds),
+                          ("bootstrap", p.bootstrapMilliseconds)]
+                .compactMap { name, ms in ms.map { name + " " + TopologyFormat.duration(milliseconds: $0) } }
+            if !phases.isEmpty { lines.append(phases.joined(separator: ", ")) }
+            if let release = p.release { lines.append("kernel " + release) }
+        }
+        if let message = node.probe?.message { lines.append(message) }
         let link = TopologyFormat.link(edge(into: node.id)?.traffic)
         if !link.isEmpty { lines.append("link: " + link.joined(separator: " ")) }
         return lines.joined(separator: "\n")
@@ -121,7 +133,7 @@ extension TopologyGraph {
         switch status {
         case "FAILED", "UNREACHABLE": "#c03030"
         case "CHANGED": "#b08000"
-        case "SUCCESS": "#308030"
+        case "SUCCESS", "UP": "#308030"
         default: nil
         }
     }

@@ -58,4 +58,30 @@ enum TopologyFormat {
         if let rank = t.busiestRank { parts.append("busiest #\(rank)") }
         return parts
     }
+
+    /// What a probe found: `up 3 ms rtt, setup 290 ms, agent 0.1.0 Linux/x86_64`,
+    /// `FAILED: host key mismatch`, or `UNREACHABLE behind bastion1`.
+    static func probe(_ probe: ProbeFigures?) -> [String] {
+        guard let p = probe else { return [] }
+        switch p.state {
+        case .up:
+            var parts = ["up"]
+            if let rtt = p.rttMilliseconds { parts.append("rtt " + milliseconds(rtt)) }
+            if let setup = p.setupMilliseconds { parts.append("setup " + duration(milliseconds: setup)) }
+            if let version = p.agentVersion { parts.append("agent " + version) }
+            if let platform = p.platform { parts.append(platform) }
+            return parts
+        case .failed:
+            return ["FAILED: " + (p.cause ?? .other).rawValue]
+        case .unreachable:
+            return ["UNREACHABLE" + (p.blockedBy.map { " behind " + $0 } ?? "")]
+        }
+    }
+
+    /// Round trips are short: `0.42 ms`, `12.3 ms`, `85 ms`.
+    static func milliseconds(_ value: Double) -> String {
+        if value < 10 { return String(format: "%.2f ms", value) }
+        if value < 100 { return String(format: "%.1f ms", value) }
+        return duration(milliseconds: value)
+    }
 }

@@ -21,6 +21,7 @@ extension TopologyGraph {
             var via: String?
             var groups: [String]
             var run: RunFigures?
+            var probe: ProbeFigures?
         }
 
         struct EdgeEntry: Encodable {
@@ -34,6 +35,7 @@ extension TopologyGraph {
         var nodes: [NodeEntry]
         var edges: [EdgeEntry]
         var report: ReportSummary?
+        var probe: ProbeSummary?
     }
 
     /// The document `--format json` prints.
@@ -44,13 +46,13 @@ extension TopologyGraph {
                 Document.NodeEntry(
                     id: node.id, name: node.name, role: node.role.rawValue, parent: node.parent, children: node.children,
                     depth: node.depth, user: node.user, address: node.address, port: node.port, endpoint: node.endpoint,
-                    local: node.isLocal, via: node.via?.rawValue, groups: node.groups, run: node.run)
+                    local: node.isLocal, via: node.via?.rawValue, groups: node.groups, run: node.run, probe: node.probe)
             },
             edges: edges.map { edge in
                 Document.EdgeEntry(parent: edge.parent, child: edge.child, via: nodes[edge.child].via?.rawValue,
                                    traffic: edge.traffic)
             },
-            report: report)
+            report: report, probe: probe)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -82,6 +82,9 @@ extension TopologyGraph {
         let run = TopologyFormat.run(node.run)
         if !run.isEmpty { lines.append(run.joined(separator: " ")) }
         if let message = node.run?.message { lines.append(message) }
+        let probe = TopologyFormat.probe(node.probe)
+        if !probe.isEmpty { lines.append(probe.joined(separator: " ")) }
+        if let message = node.probe?.message { lines.append(message) }
         return lines
     }
 
@@ -89,7 +92,7 @@ extension TopologyGraph {
         switch status {
         case "FAILED", "UNREACHABLE": "#c03030"
         case "CHANGED": "#b08000"
-        case "SUCCESS": "#308030"
+        case "SUCCESS", "UP": "#308030"
         default: nil
         }
     }

@@ -53,7 +53,8 @@ extension TopologyGraph {
     }
 
     private func collapseKey(_ node: Node) -> CollapseKey? {
-        guard node.children.isEmpty, node.run?.slowestRank == nil, edge(into: node.id)?.traffic?.busiestRank == nil
+        guard node.children.isEmpty, node.probe?.state != .failed, node.run?.slowestRank == nil,
+              edge(into: node.id)?.traffic?.busiestRank == nil
         else { return nil }
         return CollapseKey(role: node.role, user: node.user, port: node.port, isLocal: node.isLocal,
                            via: node.via, groups: node.groups, status: node.status)
@@ -107,6 +108,10 @@ extension TopologyGraph {
             parts.append(link.map { $0.hasPrefix("busiest") ? paint.marker($0) : $0 }.joined(separator: " "))
         }
         if let message = node.run?.message { parts.append("(\(message))") }
+        parts += TopologyFormat.probe(node.probe).map { part in
+            part == "up" ? paint.status("UP") : (part.hasPrefix("FAILED") || part.hasPrefix("UNREACHABLE") ? paint.status(part) : part)
+        }
+        if let message = node.probe?.message { parts.append("(\(message))") }
         return parts
     }
 
@@ -162,7 +167,8 @@ struct Paint {
         switch text {
         case "SUCCESS": sgr(text, "32")
         case "CHANGED": sgr(text, "33")
-        case "FAILED", "UNREACHABLE": sgr(text, "31")
+        case "UP": sgr("up", "32")
+        case _ where text.hasPrefix("FAILED") || text.hasPrefix("UNREACHABLE"): sgr(text, "31")
         default: text
         }
     }

@@ -41,6 +41,8 @@ public struct TopologyGraph: Sendable {
         public var groups: [String] = []
         /// Figures from a run report, when one was laid over the graph.
         public var run: RunFigures?
+        /// What a probe found, when one was laid over the graph.
+        public var probe: ProbeFigures?
 
         /// `user@address:port`, `local`, or nil for the controller.
         public var endpoint: String? {
@@ -50,8 +52,17 @@ public struct TopologyGraph: Sendable {
             return (user.map { $0 + "@" } ?? "") + host + ":\(port)"
         }
 
-        /// The status of the run on this host, or nil without a report (or for a pure relay).
-        public var status: String? { run?.status }
+        /// The status of the run on this host; else what a probe found (UP, FAILED,
+        /// UNREACHABLE); nil with neither (or for a pure relay in a report).
+        public var status: String? {
+            if let status = run?.status { return status }
+            switch probe?.state {
+            case .up: return "UP"
+            case .failed: return "FAILED"
+            case .unreachable: return "UNREACHABLE"
+            case nil: return nil
+            }
+        }
     }
 
     /// A link from a parent to a child (the child's id identifies it: every node but the controller has one way in).
@@ -68,6 +79,8 @@ public struct TopologyGraph: Sendable {
     public internal(set) var edges: [Edge]
     /// Summary of the run report laid over the graph, if any.
     public internal(set) var report: ReportSummary?
+    /// Summary of the probe laid over the graph, if any.
+    public internal(set) var probe: ProbeSummary?
 
     /// The graph of the links the mesh builds to reach `hosts`, whose hops the inventory resolved.
     public init(inventory: Inventory, hosts: [ResolvedHost]) {
