@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(name: "RhizomeIOTests", dependencies: ["RhizomeIO"]),
         .testTarget(name: "RhizomeStoreTests", dependencies: ["RhizomeStore"]),
         .testTarget(name: "RhizomeSSHTests", dependencies: ["RhizomeSSH"]),
-        .testTarget(name: "RhizomeMeshTests", dependencies: ["RhizomeMesh", "RhizomeWire"]),
+        .testTarget(name: "RhizomeMeshTests", dependencies: ["RhizomeMesh", "RhizomeSSH", "RhizomeWire"]),
         .testTarget(name: "RhizomeModulesTests", dependencies: ["RhizomeModules", "RhizomeWire", "RhizomeIO"]),
         .testTarget(name: "RhizomeInventoryTests", dependencies: ["RhizomeInventory"], resources: [.copy("Corpus")]),
         .testTarget(name: "RhizomeTopologyTests", dependencies: ["RhizomeTopology", "RhizomeInventory"], resources: [.copy("Golden")]),

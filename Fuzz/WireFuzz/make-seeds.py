@@ -101,7 +101,7 @@ def spawn_child(password):
 
 child_up = (struct.pack(">I", 12) + hello + f64(0.25) + f64(0.125) + f64(1.5)
             + string("10.0.0.12 ssh-ed25519 AAAA") + string("") + struct.pack(">Q", 1 << 22))
-child_down = varint(3) + struct.pack(">III", 12, 13, 14) + string("link") + string("link to db1 lost")
+child_down = varint(3) + struct.pack(">III", 12, 13, 14) + string("link") + string("link to db1 lost") + string("link lost")
 sign_request = string(b"\x00\x00\x00\x0bssh-ed25519") + string(bytes(range(64)))
 sign_response = string(b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x40" + bytes(64)) + string("")
 sign_refused = string(b"") + string("no key with that fingerprint")

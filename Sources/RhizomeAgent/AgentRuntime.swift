@@ -290,8 +290,8 @@ final class AgentRuntime: LinkDelegate {
 
     private func spawned(_ request: SpawnChild, _ outcome: ChildSpawner.Outcome) {
         switch outcome {
-        case .failed(let phase, let reason):
-            send(ChildDown(nodes: [request.node], phase: phase, reason: reason), to: .controller, stream: 0)
+        case .failed(let phase, let reason, let cause):
+            send(ChildDown(nodes: [request.node], phase: phase, reason: reason, cause: cause.rawValue), to: .controller, stream: 0)
         case .up(let established):
             guard !exiting else { return }
             let transport = SSHChannelTransport(channel: established.channel,

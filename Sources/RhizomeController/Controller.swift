@@ -45,6 +45,8 @@ public final class Controller: Sendable {
     private let signers = SignerRegistry()
     /// Every node brought up, with its parent (controller for first hops).
     private let tree = Mutex<[(handle: AgentHandle, parent: NodeID)]>([])
+    /// Set-up times of the sessions to tunnel hops, by inventory name.
+    private let tunnelTimings = Mutex<[String: LinkTimings]>([:])
 
     /// - Parameters:
     ///   - agentPath: the agent executable (see `AgentLocator`).
@@ -95,6 +97,24 @@ public final class Controller: Sendable {
     /// Every node brought up so far, with its parent node.
     public var nodes: [(handle: AgentHandle, parent: NodeID)] { tree.withLock { $0 } }
 
+    /// Tunnel hops opened so far (bastions passed through without an agent), with their set-up times.
+    public var tunnelHops: [String: LinkTimings] { tunnelTimings.withLock { $0 } }
+
+    /// Tells `options.linkEvents` that the link to `host` is being set up, then how it went.
+    private func observed<T: Sendable>(_ host: String, _ body: () async -> Result<T, HostUnreachable>) async -> Result<T, HostUnreachable> {
+        guard let report = options.linkEvents else { return await body() }
+        report(.connecting(host: host))
+        let result = await body()
+        switch result {
+        case .success(let value):
+            let timings = (value as? AgentHandle)?.timings ?? tunnelTimings.withLock { $0[host] } ?? LinkTimings()
+            report(.up(host: host, timings: timings))
+        case .failure(let error):
+            report(.failed(error))
+        }
+        return result
+    }
+
     /// Warnings produced so far (host keys accepted without checking, …).
     public var collectedWarnings: [String] { warnings.withLock { $0 } }
 
@@ -106,7 +126,8 @@ public final class Controller: Sendable {
         let chain = host.hops.map { Step(name: $0.name, spec: $0.connection) } + [Step(name: host.name, spec: host.connection)]
         switch await node(for: chain[...]) {
         case .success(let handle): return .success(handle)
-        case .failure(let error): return .failure(HostUnreachable(host: host.name, reason: error.reason))
+        case .failure(let error):
+            return .failure(HostUnreachable(host: host.name, reason: error.reason, hop: error.hop, cause: error.cause))
         }
     }
 
@@ -135,9 +156,11 @@ public final class Controller: Sendable {
             let welcome = Welcome(node: node, parent: .controller, keepaliveInterval: UInt32(options.keepaliveInterval),
                                   payloadCacheBytes: options.payloadCacheBytes)
             let result: Result<AgentHandle, HostUnreachable> = await slots.with(under: .controller) {
-                switch step.spec.kind {
-                case .local: return await connectLocal(step, welcome: welcome)
-                case .ssh: return await connectSSH(step, welcome: welcome)
+                await observed(step.name) {
+                    switch step.spec.kind {
+                    case .local: return await connectLocal(step, welcome: welcome)
+                    case .ssh: return await connectSSH(step, welcome: welcome)
+                    }
                 }
             }
             if case .success(let handle) = result { tree.withLock { $0.append((handle, .controller)) } }
@@ -146,21 +169,24 @@ public final class Controller: Sendable {
         if (options.viaModeOverride ?? step.spec.viaMode) == .tunnel {
             switch await tunnelHost(for: chain.dropLast()) {
             case .failure(let error):
-                return .failure(HostUnreachable(host: step.name, reason: "through \(error.host): \(error.reason)"))
+                return .failure(error.seen(from: step.name))
             case .success(let bastion):
                 let welcome = Welcome(node: node, parent: .controller, keepaliveInterval: UInt32(options.keepaliveInterval),
                                       payloadCacheBytes: options.payloadCacheBytes)
-                let result = await slots.with(under: .controller) { await connectSSH(step, welcome: welcome, through: bastion) }
+                let result = await slots.with(under: .controller) {
+                    await observed(step.name) { await connectSSH(step, welcome: welcome, through: bastion) }
+                }
                 if case .success(let handle) = result { tree.withLock { $0.append((handle, .controller)) } }
                 return result
             }
         }
         switch await self.node(for: chain.dropLast()) {
         case .failure(let error):
-            return .failure(HostUnreachable(host: step.name, reason: error.reason.hasPrefix("through ")
-                ? error.reason : "through \(error.host): \(error.reason)"))
+            return .failure(error.seen(from: step.name))
         case .success(let parent):
-            let result = await slots.with(under: parent.node) { await spawnRelayed(step, node: node, under: parent) }
+            let result = await slots.with(under: parent.node) {
+                await observed(step.name) { await spawnRelayed(step, node: node, under: parent) }
+            }
             if case .success(let handle) = result { tree.withLock { $0.append((handle, parent.node)) } }
             return result
         }
@@ -177,11 +203,13 @@ public final class Controller: Sendable {
                 if chain.count > 1 {
                     switch await self.tunnelHost(for: chain.dropLast()) {
                     case .failure(let error):
-                        return .failure(HostUnreachable(host: step.name, reason: "through \(error.host): \(error.reason)"))
+                        return .failure(error.seen(from: step.name))
                     case .success(let host): through = host
                     }
                 }
-                return await self.slots.with(under: .controller) { await self.openTunnelHost(step, through: through) }
+                return await self.slots.with(under: .controller) {
+                    await self.observed(step.name) { await self.openTunnelHost(step, through: through) }
+                }
             }
             tasks[step.name] = created
             return created
@@ -213,9 +241,12 @@ public final class Controller: Sendable {
         }
         switch opened {
         case .failure(let error):
-            return .failure(HostUnreachable(host: step.name, reason: "\(error.phase.rawValue) failed: \(error.message)"))
+            return .failure(HostUnreachable(host: step.name, reason: "\(error.phase.rawValue) failed: \(error.message)",
+                                            cause: error.cause))
         case .success(let box):
             recordHostKey(box.value.hostKey, host: step.name, knownHostsPath: knownHostsPath)
+            let timings = box.value.timings
+            tunnelTimings.withLock { $0[step.name] = timings }
             do {
                 return .success(try TunnelHost(session: Transferable(box.value.session), name: step.name))
             } catch {
@@ -262,7 +293,7 @@ public final class Controller: Sendable {
         }
         if keys.isEmpty && spec.password == nil {
             return .failure(HostUnreachable(host: step.name, reason: "authentication failed (via \(parent.host)): no key to offer"
-                                                + (signerError.map { ": \($0)" } ?? "")))
+                                                + (signerError.map { ": \($0)" } ?? ""), cause: .authRefused))
         }
         let request = SpawnChild(
             node: node, name: step.name, address: address, port: UInt16(clamping: spec.port), user: user,
@@ -277,9 +308,9 @@ public final class Controller: Sendable {
             loop.execute { core.value.spawn(request, via: parent.node, continuation: continuation) }
         }
         switch outcome {
-        case .down(let phase, let reason):
+        case .down(let phase, let reason, let cause):
             let label = phase == "link" ? "" : "\(phase) failed "
-            return .failure(HostUnreachable(host: step.name, reason: "\(label)(via \(parent.host)): \(reason)"))
+            return .failure(HostUnreachable(host: step.name, reason: "\(label)(via \(parent.host)): \(reason)", cause: cause))
         case .up(let up):
             // The relay checked the key against our lines; what it admitted or
             // let through unchecked is recorded here, as for a direct link.
@@ -351,7 +382,8 @@ public final class Controller: Sendable {
         switch established {
         case .failure(let error):
             logger.debug("link setup failed", metadata: ["host": "\(host.name)", "phase": "\(error.phase.rawValue)"])
-            return .failure(HostUnreachable(host: host.name, reason: "\(error.phase.rawValue) failed: \(error.message)"))
+            return .failure(HostUnreachable(host: host.name, reason: "\(error.phase.rawValue) failed: \(error.message)",
+                                            cause: error.cause))
         case .success(let box):
             let link = box.value
             recordHostKey(link.hostKey, host: host.name, knownHostsPath: knownHostsPath)

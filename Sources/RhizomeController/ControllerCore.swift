@@ -7,7 +7,7 @@ import RhizomeWire
 /// How a relayed spawn ended.
 enum SpawnOutcome: Sendable {
     case up(ChildUp)
-    case down(phase: String, reason: String)
+    case down(phase: String, reason: String, cause: LinkFailureCause)
 }
 
 /// The controller's state on its event loop thread: links to first-hop
@@ -86,7 +86,7 @@ final class ControllerCore: LinkDelegate {
     /// Asks `parent` to bring up `request.node`; the outcome comes from its `ChildUp`/`ChildDown`.
     func spawn(_ request: SpawnChild, via parent: NodeID, continuation: CheckedContinuation<SpawnOutcome, Never>) {
         guard let hop = route[parent], let link = firstHops[hop]?.link, !link.isClosed else {
-            continuation.resume(returning: .down(phase: "link", reason: lost[parent] ?? "the relay is gone"))
+            continuation.resume(returning: .down(phase: "link", reason: lost[parent] ?? "the relay is gone", cause: .linkLost))
             return
         }
         route[request.node] = hop
@@ -192,11 +192,11 @@ final class ControllerCore: LinkDelegate {
     }
 
     /// Nodes that can no longer be reached: their tasks, spawns and pings end.
-    private func nodesLost(_ nodes: [NodeID], reason: String, phase: String = "link") {
+    private func nodesLost(_ nodes: [NodeID], reason: String, phase: String = "link", cause: LinkFailureCause = .linkLost) {
         for node in nodes {
             if let spawn = spawns.removeValue(forKey: node) {
                 forgetSpawn(node)
-                spawn.resume(returning: .down(phase: phase, reason: reason))
+                spawn.resume(returning: .down(phase: phase, reason: reason, cause: cause))
             }
             lost[node] = reason
             let host = names[node] ?? "\(node)"
@@ -279,7 +279,8 @@ final class ControllerCore: LinkDelegate {
                 spawn.resume(returning: .up(up))
             case .childDown:
                 let down = try envelope.decode(ChildDown.self)
-                nodesLost(down.nodes.filter { route[$0] == link.peer }, reason: down.reason, phase: down.phase)
+                nodesLost(down.nodes.filter { route[$0] == link.peer }, reason: down.reason, phase: down.phase,
+                          cause: LinkFailureCause(rawValue: down.cause) ?? LinkFailureCause(phase: down.phase))
             case .signRequest:
                 let request = try envelope.decode(SignRequest.self)
                 // A relay gets signatures only for logins it was asked to make:

@@ -1,10 +1,14 @@
 import RhizomeInventory
+import RhizomeMesh
 import RhizomeSSH
 
 /// Settings of a controller run that are not per host.
 public struct ControllerOptions: Sendable {
     /// Links brought up in parallel.
     public var forks: Int = 16
+    /// Told of each link as it is set up, succeeds or fails (a live view listens here).
+    /// Called on any thread; keep it short.
+    public var linkEvents: (@Sendable (LinkEvent) -> Void)?
     /// Seconds for a TCP connect, unless the host sets its own.
     public var connectTimeout: Double = 10
     /// Seconds for each blocking SSH step (key exchange, auth, bootstrap).
@@ -34,4 +38,14 @@ public struct ControllerOptions: Sendable {
     public var passphrase: @Sendable (_ path: String) -> String? = { _ in nil }
 
     public init() {}
+}
+
+/// A link being set up, up, or failed: one per hop, in the order they happen.
+public enum LinkEvent: Sendable {
+    /// Set-up of the link to `host` has started (it holds one of its parent's --forks slots).
+    case connecting(host: String)
+    /// The link is up: an agent answers there, or, for a tunnel hop, the SSH session is open.
+    case up(host: String, timings: LinkTimings)
+    /// The link to `failure.hop` failed; nodes behind it will not be tried.
+    case failed(HostUnreachable)
 }

@@ -1,12 +1,25 @@
 import RhizomeWire
+import RhizomeMesh
 
 /// A host whose agent could not be brought up or was lost.
 public struct HostUnreachable: Error, Sendable, CustomStringConvertible {
     public var host: String
     public var reason: String
-    public init(host: String, reason: String) {
+    /// The hop whose link failed: `host` itself, or a hop in front of it.
+    public var hop: String
+    public var cause: LinkFailureCause
+
+    public init(host: String, reason: String, hop: String? = nil, cause: LinkFailureCause = .other) {
         self.host = host
         self.reason = reason
+        self.hop = hop ?? host
+        self.cause = cause
+    }
+
+    /// `host`'s failure seen from a node behind it: the same hop and cause.
+    func seen(from behind: String) -> HostUnreachable {
+        HostUnreachable(host: behind, reason: reason.hasPrefix("through ") ? reason : "through \(host): \(reason)",
+                        hop: hop, cause: cause)
     }
     public var description: String { "\(host): \(reason)" }
 }

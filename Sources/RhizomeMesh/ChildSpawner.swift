@@ -15,7 +15,7 @@ public enum ChildSpawner {
     /// What a finished spawn hands back to the loop.
     public enum Outcome {
         case up(EstablishedLink)
-        case failed(phase: String, reason: String)
+        case failed(phase: String, reason: String, cause: LinkFailureCause)
     }
 
     /// Runs the spawn on a new thread; `completion` runs on that thread.
@@ -47,7 +47,7 @@ public enum ChildSpawner {
                     bootstrap: AgentBootstrap(image: image, welcome: welcome, cache: cache))
                 completion(Transferable(.up(link)))
             } catch {
-                completion(Transferable(.failed(phase: error.phase.rawValue, reason: error.message)))
+                completion(Transferable(.failed(phase: error.phase.rawValue, reason: error.message, cause: error.cause)))
             }
         }
     }

@@ -3,7 +3,11 @@ public struct SSHError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Code: Hashable, Sendable {
         /// The name did not resolve.
         case resolve
-        /// No route, refused, unreachable…
+        /// Nothing listens on the port (ECONNREFUSED).
+        case refused
+        /// No route to the host or its network (EHOSTUNREACH, ENETUNREACH).
+        case noRoute
+        /// Any other failure to connect.
         case connect
         /// A step took longer than its timeout.
         case timeout

@@ -19,6 +19,8 @@ public final class SSHSession {
     public private(set) var endpoint: String
     public let host: String
     public let port: Int
+    /// False until the key exchange succeeded: only then is there a peer to say goodbye to.
+    private var handshaken = false
 
     private static let initialized: Bool = {
         libssh2_init(0) == 0
@@ -61,15 +63,15 @@ public final class SSHSession {
         }
         let rc = libssh2_session_handshake(session, fd)
         if rc != 0 {
-            let error = lastError(rc, as: rc == LIBSSH2_ERROR_TIMEOUT ? .timeout : .handshake, context: "SSH handshake failed")
-            libssh2_session_free(session)
-            close(fd)
-            throw Self.explainHandshake(error)
+            // Every property is set: throwing runs deinit, which frees the session and closes fd.
+            throw Self.explainHandshake(lastError(rc, as: rc == LIBSSH2_ERROR_TIMEOUT ? .timeout : .handshake,
+                                                  context: "SSH handshake failed"))
         }
+        handshaken = true
     }
 
     deinit {
-        _ = CLibSSH2_session_disconnect(raw, "bye")
+        if handshaken { _ = CLibSSH2_session_disconnect(raw, "bye") }
         libssh2_session_free(raw)
         close(socket)
     }

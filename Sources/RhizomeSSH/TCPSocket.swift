@@ -27,6 +27,7 @@ public enum TCPSocket {
 
         let deadline = Clock.seconds() + timeout
         var lastError = "no address"
+        var lastCode = SSHError.Code.connect
         var cursor: UnsafeMutablePointer<addrinfo>? = first
         while let info = cursor {
             cursor = info.pointee.ai_next
@@ -60,6 +61,11 @@ public enum TCPSocket {
             } catch let error as Errno {
                 descriptor.close()
                 lastError = String(cString: strerror(error.rawValue))
+                switch error.rawValue {
+                case ECONNREFUSED: lastCode = .refused
+                case EHOSTUNREACH, ENETUNREACH: lastCode = .noRoute
+                default: lastCode = .connect
+                }
             } catch let error as SSHError {
                 throw error
             } catch {
@@ -67,7 +73,7 @@ public enum TCPSocket {
                 lastError = "\(error)"
             }
         }
-        throw SSHError(.connect, endpoint: endpoint, lastError)
+        throw SSHError(lastCode, endpoint: endpoint, lastError)
     }
 
     static func formatEndpoint(host: String, port: Int) -> String {

@@ -159,11 +159,15 @@ public struct ChildDown: WireMessage, Hashable {
     /// Which phase failed when a spawn failed ("connect", "host key", …), or "link".
     public var phase: String
     public var reason: String
+    /// Why, in the words of `LinkFailureCause` ("host key mismatch", "no route", …),
+    /// or empty when only the phase is known.
+    public var cause: String
 
-    public init(nodes: [NodeID], phase: String, reason: String) {
+    public init(nodes: [NodeID], phase: String, reason: String, cause: String = "") {
         self.nodes = nodes
         self.phase = phase
         self.reason = reason
+        self.cause = cause
     }
 
     public init(from reader: inout ByteReader) throws(WireError) {
@@ -173,6 +177,7 @@ public struct ChildDown: WireMessage, Hashable {
         self.nodes = nodes
         phase = try reader.readString()
         reason = try reader.readString()
+        cause = try reader.readString()
     }
 
     public func encode(into writer: inout ByteWriter) {
@@ -180,6 +185,7 @@ public struct ChildDown: WireMessage, Hashable {
         for node in nodes { writer.writeInteger(node.rawValue) }
         writer.writeString(phase)
         writer.writeString(reason)
+        writer.writeString(cause)
     }
 }
 

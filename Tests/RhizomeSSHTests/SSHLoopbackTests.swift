@@ -263,12 +263,12 @@ struct SSHLoopbackTests {
         }
     }
 
-    @Test func nobodyListeningIsAConnectError() throws {
+    @Test func nobodyListeningIsARefusedConnection() throws {
         let port = try LoopbackSSHServer.freePort()  // bound and closed again: nothing listens
         let error = try #require(throws: SSHError.self) {
             try SSHSession(host: "127.0.0.1", port: port, connectTimeout: 5)
         }
-        #expect(error.code == .connect)
+        #expect(error.code == .refused)
         #expect(error.endpoint == "127.0.0.1:\(port)")
     }
 }

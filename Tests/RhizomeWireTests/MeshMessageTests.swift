@@ -129,18 +129,18 @@ struct MeshMessageTests {
 
     @Test("ChildDown fields in order")
     func childDownLayout() {
-        let down = ChildDown(nodes: [NodeID(12), NodeID(0x0A0B_0C0D)], phase: "link", reason: "x")
-        #expect(down.encodedBody == hex("02 0000000c 0a0b0c0d  04 6c696e6b  01 78"))
+        let down = ChildDown(nodes: [NodeID(12), NodeID(0x0A0B_0C0D)], phase: "link", reason: "x", cause: "timeout")
+        #expect(down.encodedBody == hex("02 0000000c 0a0b0c0d  04 6c696e6b  01 78  07 74696d656f7574"))
     }
 
     @Test("ChildDown rejects a node count over a quarter of the bytes left")
     func childDownCount() throws {
-        // Two ids and two empty strings: with the count's byte, 11 bytes, room for 2 ids.
-        let ids = hex("0000000c 0000000d 00 00")
+        // Two ids and three empty strings: 12 bytes after the count, room for 3 ids by the limit.
+        let ids = hex("0000000c 0000000d 00 00 00")
         #expect(try ChildDown(body: [2] + ids) == ChildDown(nodes: [NodeID(12), NodeID(13)], phase: "", reason: ""))
-        #expect(caught { () throws(WireError) in try ChildDown(body: [3] + ids) }
-            == WireError(.malformedMessage("length 3 over limit 2")))
-        // A 10-byte count: 20 bytes left at the count.
+        #expect(caught { () throws(WireError) in try ChildDown(body: [4] + ids) }
+            == WireError(.malformedMessage("length 4 over limit 3")))
+        // A 10-byte count: 22 bytes left at the count.
         let huge = written { $0.writeVarint(UInt64.max) } + ids
         #expect(caught { () throws(WireError) in try ChildDown(body: huge) }
             == WireError(.malformedMessage("length \(UInt64.max) over limit 5")))
