@@ -14,7 +14,13 @@ struct TopologyCommand: AsyncParsableCommand {
             node's user@address:port, via mode and groups. --report lays the figures of a run \
             (rhizome exec --report) over it: bytes each way per link, payload bytes saved by \
             relays, cache hits, per-host status and time, the busiest links and slowest hosts. \
+            --probe brings the mesh up to every selected host without running a task and shows \
+            each node's state, set-up times, round trip, agent version and OS/arch, and for a \
+            link that failed the hop and the cause (host key mismatch, auth refused, timeout, \
+            no route, …); the hosts behind it are shown unreachable. \
             Secrets are never shown. See docs/topology.md.
+
+            Exit status with --probe: 0 when every node came up, 4 when some did not, 1 for bad input.
             """
     )
 
@@ -23,6 +29,7 @@ struct TopologyCommand: AsyncParsableCommand {
     }
 
     @OptionGroup var options: InventoryOptions
+    @OptionGroup(title: "Probe options (with --probe)") var connection: ConnectionOptions
 
     @Argument(help: "Host pattern.")
     var pattern: String = "all"
@@ -32,6 +39,12 @@ struct TopologyCommand: AsyncParsableCommand {
 
     @Option(help: "A run report (from rhizome exec --report) to lay over the tree.")
     var report: String?
+
+    @Flag(help: "Connect through the mesh to every selected host without running a task, and show what was found.")
+    var probe = false
+
+    @Flag(name: .short, help: "More output with --probe (-v progress, -vvv link diagnostics).")
+    var verbosity: Int
 
     @Flag(help: "One line per host in the tree: do not collapse ranges like web[01:40].")
     var expand = false
@@ -68,6 +81,10 @@ struct TopologyCommand: AsyncParsableCommand {
                     + unmatched.prefix(5).joined(separator: ", ") + (unmatched.count > 5 ? ", …" : "")])
             }
         }
+        var unreachable = 0
+        if probe {
+            unreachable = try await TopologyProbe.run(selection.hosts, on: &graph, connection: connection, verbosity: verbosity)
+        }
         let text: String
         switch format {
         case .tree:
@@ -88,5 +105,6 @@ struct TopologyCommand: AsyncParsableCommand {
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
+        if unreachable > 0 { throw ExitCode(4) }
     }
 }
