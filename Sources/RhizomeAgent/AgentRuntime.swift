@@ -100,7 +100,11 @@ final class AgentRuntime: LinkDelegate {
         guard let record = children.removeValue(forKey: child) else { return }
         payloads.childGone(child)
         let lost = routes.removeSubtree(of: child)
-        guard !exiting else { return }
+        guard !exiting else {
+            // Shutting down: once every child has gone, there is nothing left to wait for.
+            if children.isEmpty { exitNow() }
+            return
+        }
         let why = reason ?? "the agent closed the link"
         send(ChildDown(nodes: lost.isEmpty ? [child] : lost, phase: "link",
                        reason: "link \(welcome.map { "from node \($0.node.rawValue) " } ?? "")to \(record.name) lost: \(why)"),
@@ -367,7 +371,8 @@ final class AgentRuntime: LinkDelegate {
         exitNow()
     }
 
-    /// Passes the shutdown on, gives children a moment to hear it, then exits.
+    /// Passes the shutdown on, then exits once every child has closed its link
+    /// (each exits when it hears it), or after a second at most.
     private func shutdown() {
         exiting = true
         for handle in tasks.values { handle.running?.cancel(reason: "agent shutting down") }
