@@ -11,7 +11,8 @@ extension TopologyGraph {
 
     /// The picture and the layout it was drawn from (the tests check the boxes).
     func renderSVGWithLayout() -> (svg: String, layout: SVGLayout) {
-        let layout = SVGLayout(self, lines: nodes.map(svgLabel))
+        let labels = nodes.map(svgLabel)
+        let layout = SVGLayout(self, lines: labels.map { $0.map { $0.map(\.text).joined() } })
         let f = SVGNumber.format
         var out = [
             #"<?xml version="1.0" encoding="UTF-8"?>"#,
@@ -29,6 +30,9 @@ extension TopologyGraph {
             "  .node[data-slowest] rect { fill: #fbe3ec; stroke: #b03060; stroke-width: 3; }",
             "  .node text .name { font-weight: bold; }",
             "  .node text .marker { fill: #b03060; font-weight: bold; }",
+            "  .node text .ok { fill: #2a7a2a; font-weight: bold; }",
+            "  .node text .warn { fill: #9a6a00; font-weight: bold; }",
+            "  .node text .bad { fill: #c03030; font-weight: bold; }",
             "</style>",
         ]
         if let report {
@@ -70,7 +74,7 @@ extension TopologyGraph {
             if let status = node.status { attributes += #" data-status="\#(SVGText.escape(status))""# }
             if let rank = node.run?.slowestRank { attributes += #" data-slowest="\#(rank)""# }
             out.append("  <g \(attributes)>")
-            out.append("    <title>\(SVGText.escape(svgTitle(node)))</title>")
+            out.append("    <title>\(SVGText.escape(TopologyFormat.hover(node, link: edge(into: node.id)?.traffic).joined(separator: "\n")))</title>")
             var rect = #"    <rect x="\#(f(box.x))" y="\#(f(box.y))" width="\#(f(box.width))" height="\#(f(box.height))" rx="4""#
             if node.run?.slowestRank == nil, let colour = svgStatusColour(node.status) {
                 rect += #" style="stroke: \#(colour); stroke-width: 2""#
@@ -79,8 +83,14 @@ extension TopologyGraph {
             var text = #"    <text x="\#(f(box.x + SVGLayout.Metrics.paddingX))" y="\#(f(box.y + SVGLayout.Metrics.paddingY))">"#
             for (k, line) in layout.lines[node.id].enumerated() {
                 let y = box.y + SVGLayout.Metrics.paddingY + Double(k + 1) * SVGLayout.Metrics.lineHeight - 3.5
-                let cls = k == 0 ? #" class="name""# : (line.contains("slowest #") ? #" class="marker""# : "")
-                text += #"<tspan x="\#(f(box.x + SVGLayout.Metrics.paddingX))" y="\#(f(y))"\#(cls)>\#(SVGText.escape(line))</tspan>"#
+                let cls = k == 0 ? #" class="name""# : ""
+                // A line cut short loses its colours; its full text is in the title.
+                let segments = labels[node.id][k]
+                let content = segments.map(\.text).joined() != line ? SVGText.escape(line) : segments.map { segment in
+                    segment.style.map { #"<tspan class="\#($0)">\#(SVGText.escape(segment.text))</tspan>"# }
+                        ?? SVGText.escape(segment.text)
+                }.joined()
+                text += #"<tspan x="\#(f(box.x + SVGLayout.Metrics.paddingX))" y="\#(f(y))"\#(cls)>\#(content)</tspan>"#
             }
             out.append(text + "</text>")
             out.append("  </g>")
@@ -90,50 +100,42 @@ extension TopologyGraph {
         return (out.joined(separator: "\n") + "\n", layout)
     }
 
-    /// Name, role and endpoint, via and groups, then the run's figures.
-    private func svgLabel(_ node: Node) -> [String] {
-        guard node.role != .controller else { return ["controller"] }
-        var lines = [node.name, ([node.role.rawValue] + (node.endpoint.map { [$0] } ?? [])).joined(separator: "  ")]
+    /// A piece of a label line, with the class that colours it.
+    struct SVGSegment {
+        var text: String
+        var style: String?
+    }
+
+    /// Name, role and endpoint, via and groups, then the run's figures and the probe's, with
+    /// statuses coloured and the slowest marker in magenta.
+    private func svgLabel(_ node: Node) -> [[SVGSegment]] {
+        guard node.role != .controller else { return [[SVGSegment(text: "controller")]] }
+        let plain = { (text: String) in [SVGSegment(text: text)] }
+        var lines = [plain(node.name), plain(([node.role.rawValue] + (node.endpoint.map { [$0] } ?? [])).joined(separator: "  "))]
         var more: [String] = []
         if let via = node.via { more.append("via " + via.rawValue) }
         if let groups = TopologyFormat.groups(node.groups) { more.append("groups: " + groups) }
-        if !more.isEmpty { lines.append(more.joined(separator: "  ")) }
+        if !more.isEmpty { lines.append(plain(more.joined(separator: "  "))) }
         let run = TopologyFormat.run(node.run)
-        if !run.isEmpty { lines.append(run.joined(separator: " ")) }
+        if !run.isEmpty {
+            lines.append(run.enumerated().flatMap { k, part in
+                let style = part == node.run?.status ? TopologyFormat.tone(part) : (part.hasPrefix("slowest") ? "marker" : nil)
+                return (k == 0 ? [] : [SVGSegment(text: " ")]) + [SVGSegment(text: part, style: style)]
+            })
+        }
         let probe = TopologyFormat.probe(node.probe)
-        if !probe.isEmpty { lines.append(probe.joined(separator: " ")) }
+        if let first = probe.first, let state = node.probe?.state {
+            let style = state == .up ? "ok" : "bad"
+            lines.append([SVGSegment(text: first, style: style)] + probe.dropFirst().map { SVGSegment(text: " " + $0) })
+        }
         return lines
     }
 
-    /// Everything known about the node and the link into it, for the hover text.
-    private func svgTitle(_ node: Node) -> String {
-        guard node.role != .controller else { return "controller" }
-        var lines = [node.name] + TopologyFormat.facts(node)
-        let run = TopologyFormat.run(node.run)
-        if !run.isEmpty { lines.append(run.joined(separator: " ")) }
-        if let message = node.run?.message { lines.append(message) }
-        if let rtt = node.run?.rttMilliseconds { lines.append("rtt " + String(format: "%.1f ms", rtt)) }
-        if let connect = node.run?.connectMilliseconds { lines.append("connect " + TopologyFormat.duration(milliseconds: connect)) }
-        let probe = TopologyFormat.probe(node.probe)
-        if !probe.isEmpty { lines.append(probe.joined(separator: " ")) }
-        if let p = node.probe, p.state == .up {
-            let phases = [("handshake", p.handshakeMilliseconds), ("auth", p.authenticationMilliseconds),
-                          ("bootstrap", p.bootstrapMilliseconds)]
-                .compactMap { name, ms in ms.map { name + " " + TopologyFormat.duration(milliseconds: $0) } }
-            if !phases.isEmpty { lines.append(phases.joined(separator: ", ")) }
-            if let release = p.release { lines.append("kernel " + release) }
-        }
-        if let message = node.probe?.message { lines.append(message) }
-        let link = TopologyFormat.link(edge(into: node.id)?.traffic)
-        if !link.isEmpty { lines.append("link: " + link.joined(separator: " ")) }
-        return lines.joined(separator: "\n")
-    }
-
     private func svgStatusColour(_ status: String?) -> String? {
-        switch status {
-        case "FAILED", "UNREACHABLE": "#c03030"
-        case "CHANGED": "#b08000"
-        case "SUCCESS", "UP": "#308030"
+        switch TopologyFormat.tone(status) {
+        case "bad": "#c03030"
+        case "warn": "#b08000"
+        case "ok": "#308030"
         default: nil
         }
     }

@@ -78,6 +78,47 @@ enum TopologyFormat {
         }
     }
 
+    /// How a status is coloured in every picture: `ok` (SUCCESS, UP), `warn` (CHANGED),
+    /// `bad` (FAILED, UNREACHABLE).
+    static func tone(_ status: String?) -> String? {
+        switch status {
+        case "SUCCESS", "UP": "ok"
+        case "CHANGED": "warn"
+        case "FAILED", "UNREACHABLE": "bad"
+        default: nil
+        }
+    }
+
+    /// Everything known about a node and the link into it, one fact per line: the hover
+    /// text of the SVG and HTML pictures.
+    static func hover(_ node: TopologyGraph.Node, link traffic: LinkFigures?) -> [String] {
+        guard node.role != .controller else { return ["controller"] }
+        var lines = [node.name] + facts(node)
+        let run = run(node.run)
+        if !run.isEmpty { lines.append(run.joined(separator: " ")) }
+        if let message = node.run?.message { lines.append(message) }
+        if let rtt = node.run?.rttMilliseconds { lines.append("rtt " + milliseconds(rtt)) }
+        if let connect = node.run?.connectMilliseconds { lines.append("connect " + duration(milliseconds: connect)) }
+        let probe = probe(node.probe)
+        if !probe.isEmpty { lines.append(probe.joined(separator: " ")) }
+        if let p = node.probe, p.state == .up {
+            let phases = phases(p).map { "\($0.name) \(duration(milliseconds: $0.milliseconds))" }
+            if !phases.isEmpty { lines.append(phases.joined(separator: ", ")) }
+            if let release = p.release { lines.append("kernel " + release) }
+        }
+        if let message = node.probe?.message { lines.append(message) }
+        let link = link(traffic)
+        if !link.isEmpty { lines.append("link: " + link.joined(separator: " ")) }
+        return lines
+    }
+
+    /// The measured phases of bringing an agent up, in order.
+    static func phases(_ probe: ProbeFigures) -> [(name: String, milliseconds: Double)] {
+        [("handshake", probe.handshakeMilliseconds), ("auth", probe.authenticationMilliseconds),
+         ("bootstrap", probe.bootstrapMilliseconds)]
+            .compactMap { name, ms in ms.map { (name, $0) } }
+    }
+
     /// Round trips are short: `0.42 ms`, `12.3 ms`, `85 ms`.
     static func milliseconds(_ value: Double) -> String {
         if value < 10 { return String(format: "%.2f ms", value) }
