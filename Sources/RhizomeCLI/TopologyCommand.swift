@@ -25,7 +25,7 @@ struct TopologyCommand: AsyncParsableCommand {
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case tree, dot, mermaid, svg, json
+        case tree, dot, mermaid, svg, html, json
     }
 
     @OptionGroup var options: InventoryOptions
@@ -94,6 +94,7 @@ struct TopologyCommand: AsyncParsableCommand {
         case .dot: text = graph.renderDOT()
         case .mermaid: text = graph.renderMermaid()
         case .svg: text = graph.renderSVG()
+        case .html: text = graph.renderHTML(title: (["rhizome topology"] + options.sources.map { "-i " + $0 } + [pattern]).joined(separator: " "))
         case .json: text = graph.renderJSON()
         }
         if let output {

@@ -70,6 +70,9 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
             #expect(counter.busiestRanks.sorted() == [1, 2, 3])
             #expect(counter.slowest == 3)
             #expect(svg.contains("stroke-width: 8") && svg.contains("busiest #1"))
+            // Status words keep their own colour next to the slowest marker.
+            #expect(svg.contains(#"<tspan class="ok">SUCCESS</tspan>"#))
+            #expect(svg.contains(#"<tspan class="marker">slowest #1</tspan>"#))
         } else {
             #expect(counter.busiestRanks.isEmpty && counter.slowest == 0)
         }
@@ -107,23 +110,12 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
     }
 
     @Test func noSecrets() throws {
-        let directory = NSTemporaryDirectory() + "rhizome-svg-tests/" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = directory + "/secrets.yml"
-        try Data("""
-            all:
-              vars:
-                ansible_password: hunter2
-              hosts:
-                jump: {ansible_become_password: swordfish, ansible_ssh_pass: correcthorse}
-                inner: {via: jump, ansible_become: true, ansible_become_pass: tr0ub4dor}
-            """.utf8).write(to: URL(fileURLWithPath: path))
-        var graph = try TopologyGraph(inventory: Inventory.load(sources: [path], sshConfig: ""))
+        var graph = try TopologyGraph(inventory: Fixtures.withSecrets())
         var outputs = [graph.renderSVG()]
         try graph.overlay(reportJSON: Fixtures.report(for: graph))
         outputs.append(graph.renderSVG())
         for output in outputs {
-            for secret in ["hunter2", "swordfish", "correcthorse", "tr0ub4dor"] {
+            for secret in Fixtures.secrets {
                 #expect(!output.contains(secret))
             }
         }
