@@ -20,17 +20,8 @@ extension TopologyGraph {
     public func renderTree(_ options: TreeOptions = TreeOptions()) -> String {
         let paint = Paint(enabled: options.colour)
         var lines = [paint.bold("controller")]
-        func walk(_ parent: Node, _ prefix: String) {
-            let items = lineItems(parent.children, expand: options.expand)
-            for (i, item) in items.enumerated() {
-                let last = i == items.count - 1
-                lines.append(prefix + (last ? "└── " : "├── ") + line(item, paint))
-                if item.count == 1 {
-                    walk(nodes[item.ids[0]], prefix + (last ? "    " : "│   "))
-                }
-            }
-        }
-        walk(root, "")
+        TreeDrawing.draw(lineItems(root.children, expand: options.expand), into: &lines, line: { line($0, paint) },
+                         children: { $0.count == 1 ? lineItems(nodes[$0.ids[0]].children, expand: options.expand) : [] })
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -62,24 +53,36 @@ extension TopologyGraph {
 
     private func lineItems(_ ids: [Int], expand: Bool) -> [LineItem] {
         guard !expand else { return ids.map { LineItem(ids: [$0], label: nodes[$0].name) } }
-        var items: [LineItem] = []
+        return siblingRuns(ids, key: collapseKey).map { LineItem(ids: $0.ids, label: $0.label) }
+    }
+
+    /// Siblings cut into lines: consecutive ones with the same key form a stretch, cut into
+    /// runs of names that count up (`t[01:08]`); a node without a key stands alone. Where
+    /// `whole` says so for a key, its stretch stays one run, labelled `first … last` unless
+    /// its names count up.
+    func siblingRuns<Key: Hashable>(_ ids: [Int], key: (Node) -> Key?,
+                                    whole: (Key) -> Bool = { _ in false }) -> [(ids: [Int], label: String)] {
+        var result: [(ids: [Int], label: String)] = []
         var i = 0
         while i < ids.count {
-            // A stretch of consecutive siblings with the same key, cut into counting runs.
-            guard let key = collapseKey(nodes[ids[i]]) else {
-                items.append(LineItem(ids: [ids[i]], label: nodes[ids[i]].name))
+            guard let k = key(nodes[ids[i]]) else {
+                result.append(([ids[i]], nodes[ids[i]].name))
                 i += 1
                 continue
             }
             var j = i + 1
-            while j < ids.count, collapseKey(nodes[ids[j]]) == key { j += 1 }
+            while j < ids.count, key(nodes[ids[j]]) == k { j += 1 }
             let stretch = Array(ids[i..<j])
-            for run in NameRange.runs(stretch.map { nodes[$0].name }) {
-                items.append(LineItem(ids: Array(stretch[run.range]), label: run.label))
+            let runs = stretch.count == 1 ? [(range: 0..<1, label: nodes[stretch[0]].name)]
+                : NameRange.runs(stretch.map { nodes[$0].name })
+            if whole(k), runs.count > 1 {
+                result.append((stretch, nodes[stretch[0]].name + " … " + nodes[stretch[stretch.count - 1]].name))
+            } else {
+                for run in runs { result.append((Array(stretch[run.range]), run.label)) }
             }
             i = j
         }
-        return items
+        return result
     }
 
     private func line(_ item: LineItem, _ paint: Paint) -> String {
@@ -145,6 +148,19 @@ extension TopologyGraph {
     }
 }
 
+/// The box-drawing look shared by the tree and the live view: each item's line behind
+/// `├── ` or `└── `, its children below it, indented under `│   ` or blank.
+enum TreeDrawing {
+    static func draw<Item>(_ items: [Item], prefix: String = "", into lines: inout [String],
+                           line: (Item) -> String, children: (Item) -> [Item]) {
+        for (i, item) in items.enumerated() {
+            let last = i == items.count - 1
+            lines.append(prefix + (last ? "└── " : "├── ") + line(item))
+            draw(children(item), prefix: prefix + (last ? "    " : "│   "), into: &lines, line: line, children: children)
+        }
+    }
+}
+
 /// ANSI colours, or nothing.
 struct Paint {
     var enabled: Bool
@@ -175,7 +191,7 @@ struct Paint {
 
     func marker(_ text: String) -> String { sgr(text, "1;35") }
 
-    private func sgr(_ text: String, _ code: String) -> String {
+    func sgr(_ text: String, _ code: String) -> String {
         enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
 }
