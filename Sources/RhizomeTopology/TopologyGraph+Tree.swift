@@ -121,7 +121,19 @@ extension TopologyGraph {
     /// The shared status, the spread of times and the total bytes of a collapsed range.
     private func rangeFigures(_ ids: [Int], _ paint: Paint) -> [String] {
         var parts: [String] = []
-        if let status = nodes[ids[0]].status { parts.append(paint.status(status)) }
+        if let status = nodes[ids[0]].status {
+            let blocked = Set(ids.map { nodes[$0].probe?.blockedBy })
+            if nodes[ids[0]].run == nil, blocked.count == 1, let hop = blocked.first ?? nil {
+                parts.append(paint.status(status + " behind " + hop))
+            } else {
+                parts.append(paint.status(status))
+            }
+        }
+        let rtts = ids.compactMap { nodes[$0].probe?.rttMilliseconds }
+        if let low = rtts.min(), let high = rtts.max() {
+            parts.append("rtt " + (low == high ? TopologyFormat.milliseconds(low)
+                : TopologyFormat.milliseconds(low) + "–" + TopologyFormat.milliseconds(high)))
+        }
         let times = ids.compactMap { nodes[$0].run?.elapsedMilliseconds }
         if let low = times.min(), let high = times.max() {
             parts.append(low == high ? TopologyFormat.duration(milliseconds: low)
