@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RhizomeController
 import RhizomeInventory
+import RhizomeTopology
 import RhizomeWire
 
 /// `rhizome exec`: run one module on every matched host.
@@ -47,6 +48,9 @@ struct ExecCommand: AsyncParsableCommand {
     @Flag(name: .short, help: "More output (-v timings, -vvv link diagnostics).")
     var verbosity: Int
 
+    @Flag(help: "Draw the tree of hops and hosts live on the terminal: links as they come up, each host's task.")
+    var live = false
+
     func validate() throws {
         guard !module.isEmpty else { throw ValidationError("-m needs a module name") }
         for entry in environment where !entry.contains("=") || entry.hasPrefix("=") {
@@ -79,7 +83,12 @@ struct ExecCommand: AsyncParsableCommand {
             let equals = entry.firstIndex(of: "=")!
             env[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
         }
-        let controller = try Controller(options: connection.controllerOptions(), agentPath: AgentLocator.locate(),
+        let progress = live ? LiveProgress.start(graph: TopologyGraph(inventory: loaded, hosts: hosts),
+                                                  phase: "\(module) on \(hosts.count) host\(hosts.count == 1 ? "" : "s")") : nil
+        defer { progress?.finish() }
+        var controllerOptions = connection.controllerOptions()
+        controllerOptions.linkEvents = progress?.linkEvents
+        let controller = try Controller(options: controllerOptions, agentPath: AgentLocator.locate(),
                                         logger: logger, signerFactory: SignerSetup.factory)
         let request: RunTask
         do {
@@ -106,6 +115,7 @@ struct ExecCommand: AsyncParsableCommand {
                     case .failure(let error):
                         return TaskOutcome(error)
                     case .success(let handle):
+                        progress?.taskStarted(host.name, task: module)
                         let outcome = await controller.run(request, on: handle)
                         if verbose {
                             let t = handle.timings
@@ -119,7 +129,9 @@ struct ExecCommand: AsyncParsableCommand {
             }
             for await outcome in group {
                 outcomes.append(outcome)
-                Console.out(formatter.format(outcome, module: module))
+                progress?.taskFinished(outcome)
+                let text = formatter.format(outcome, module: module)
+                if let progress { progress.print(text) } else { Console.out(text) }
                 if outcome.status == .unreachable { unreachable = true }
                 if outcome.status == .failed { failed = true }
             }

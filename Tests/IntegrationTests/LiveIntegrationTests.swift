@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// `rhizome exec --live` on a terminal (a pty from script(1)) and without one.
+extension LabTests {
+@Suite("exec --live on the tree lab", .serialized)
+struct LiveIntegrationTests {
+    let tree = Lab.topology("tree")
+
+    init() throws {
+        try Lab.ensureUp("tree")
+    }
+
+    /// Runs the CLI on a pseudo-terminal; returns its exit status and everything it wrote there.
+    func onTerminal(_ arguments: [String]) throws -> (status: Int32, screen: String) {
+        let quoted = ([Lab.rhizomePath] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        var environment = ProcessInfo.processInfo.environment
+        environment["RHIZOME_AGENT"] = Lab.agentPath
+        environment["SSH_AUTH_SOCK"] = nil
+        environment["NO_COLOR"] = "1"
+        environment["TERM"] = "xterm"
+        let result = try Lab.run("/usr/bin/script", ["-qec", quoted.joined(separator: " "), "/dev/null"], environment: environment)
+        return (result.status, result.stdout.replacingOccurrences(of: "\r", with: ""))
+    }
+
+    /// The last frame drawn: what follows the last cursor move up, without escape sequences.
+    func lastFrame(_ screen: String) -> [String] {
+        let start = screen.range(of: "\u{1B}[", options: .backwards, range: screen.startIndex ..< (screen.range(of: "done in", options: .backwards)?.lowerBound ?? screen.endIndex))
+        let tail = start.map { String(screen[$0.lowerBound...]) } ?? screen
+        return tail.replacingOccurrences(of: #"\x1B\[[0-9;?]*[A-Za-z]"#, with: "", options: .regularExpression)
+            .split(separator: "\n").map(String.init)
+    }
+
+    @Test("on a terminal: the tree is drawn and redrawn in place, results print above it, the cursor comes back")
+    func drawsOnTerminal() throws {
+        let (status, screen) = try onTerminal(["exec", "-i", tree, "branch2", "-a", "hostname", "--live"])
+        #expect(status == 0, "\(screen)")
+        #expect(screen.contains("\u{1B}[?25l"))
+        #expect(screen.hasSuffix("\u{1B}[?25h"), "\(screen.suffix(200).debugDescription)")
+        for host in ["u01", "u02", "u03", "u04"] {
+            #expect(screen.contains("\(host) | CHANGED | rc=0 >>\n\(host)\n") || screen.contains("\(host) | CHANGED | rc=0 >>\n\u{1B}[2K\(host)\n"),
+                    "\(host)")
+        }
+        let frame = lastFrame(screen)
+        #expect(frame.first?.contains("command on 4 hosts  done in") == true, "\(frame)")
+        #expect(frame.first?.contains("4 changed") == true, "\(frame)")
+        #expect(frame.contains { $0.contains("controller  6/6 links up") }, "\(frame)")
+        #expect(frame.contains { $0.contains("bastion3") && $0.contains("up  setup") }, "\(frame)")
+        for host in ["u01", "u02", "u03", "u04"] {
+            #expect(frame.contains { $0.contains("\(host)  CHANGED") }, "\(host): \(frame)")
+        }
+    }
+
+    @Test("a dead hop shows where it failed and what sits behind it")
+    func deadHop() throws {
+        let inventory = try Lab.temporaryFile("live-dead.yml", try String(contentsOfFile: tree, encoding: .utf8) + """
+                dead:
+                  hosts:
+                    ghost: {ansible_host: 198.18.2.250, via: bastion1}
+                    v01: {ansible_host: 198.18.2.251, via: ghost}
+            """)
+        let (status, screen) = try onTerminal(["exec", "-i", inventory, "dead:branch1", "-a", "true", "--live"])
+        #expect(status == 4)
+        let frame = lastFrame(screen)
+        #expect(frame.contains { $0.contains("ghost") && $0.contains("FAILED: no route") }, "\(frame)")
+        #expect(frame.contains { $0.contains("v01") && $0.contains("UNREACHABLE behind ghost") }, "\(frame)")
+        #expect(frame.first?.contains("8 changed  2 unreachable") == true, "\(frame)")
+        #expect(frame.contains { $0.contains("t01  CHANGED") }, "\(frame)")
+    }
+
+    @Test("without a terminal: a warning, and the usual output")
+    func withoutTerminal() throws {
+        let result = try Lab.rhizome(["exec", "-i", tree, "branch2", "-a", "hostname", "--live"])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("--live needs a terminal"))
+        #expect(result.stdout.contains("u01 | CHANGED | rc=0 >>"))
+        #expect(!result.stdout.contains("\u{1B}["))
+    }
+}
+}
