@@ -40,11 +40,15 @@ demo: deps build
 	topology/lab up topology/demo.yml
 	$(BIN)/rhizome exec -i topology/demo.yml all -m command -a 'uname -srm'
 	$(BIN)/rhizome exec -i topology/demo.yml all -m ping
+	$(BIN)/rhizome topology -i topology/demo.yml --probe
 
+# The lab starts fresh (nothing left by an earlier run or a benchmark) and is
+# taken down afterwards, whatever the result.
 test: deps build
-	RHIZOME_AGENT=$(CURDIR)/$(BIN)/rhizome-agent RHIZOME_BIN=$(CURDIR)/$(BIN)/rhizome \
-		$(SWIFT) test --no-parallel 2>&1 | tee .test-output.log; test $${PIPESTATUS[0]} -eq 0
 	topology/lab down --all
+	RHIZOME_AGENT=$(CURDIR)/$(BIN)/rhizome-agent RHIZOME_BIN=$(CURDIR)/$(BIN)/rhizome \
+		$(SWIFT) test --no-parallel 2>&1 | tee .test-output.log; status=$${PIPESTATUS[0]}; \
+		topology/lab down --all; exit $$status
 
 lab-down:
 	topology/lab down --all

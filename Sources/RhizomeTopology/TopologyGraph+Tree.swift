@@ -130,9 +130,8 @@ extension TopologyGraph {
             }
         }
         let rtts = ids.compactMap { nodes[$0].probe?.rttMilliseconds }
-        if let low = rtts.min(), let high = rtts.max() {
-            parts.append("rtt " + (low == high ? TopologyFormat.milliseconds(low)
-                : TopologyFormat.milliseconds(low) + "–" + TopologyFormat.milliseconds(high)))
+        if let low = rtts.min().map(TopologyFormat.milliseconds), let high = rtts.max().map(TopologyFormat.milliseconds) {
+            parts.append("rtt " + (low == high ? low : low + "–" + high))
         }
         let times = ids.compactMap { nodes[$0].run?.elapsedMilliseconds }
         if let low = times.min(), let high = times.max() {
