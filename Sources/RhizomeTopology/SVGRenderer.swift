@@ -2,8 +2,10 @@ import Foundation
 
 /// A self-contained SVG picture of the tree, from `SVGLayout` (no Graphviz, no scripts, no fonts).
 /// Each host is one `<g class="node" data-name="…">` with its label and a `<title>` holding every
-/// fact and figure; each link is one `<path class="edge">`. With a report, the busiest links are
-/// wider and magenta, the slowest hosts filled and outlined in magenta.
+/// fact and figure; each link is one `<path class="edge">`. With a report, the busiest links get
+/// a wide magenta stroke on the stretch that is theirs alone (from the trunk into the child:
+/// the trunk itself is shared with the siblings), and the slowest hosts are filled and
+/// outlined in magenta.
 extension TopologyGraph {
     public func renderSVG() -> String {
         renderSVGWithLayout().svg
@@ -22,7 +24,7 @@ extension TopologyGraph {
             "<style>",
             "  .edge { fill: none; stroke: #8a8a8a; stroke-width: 1.2; }",
             "  .edge.tunnel { stroke-dasharray: 5 3; }",
-            "  .edge.busiest { stroke: #b03060; }",
+            "  .highlight { fill: none; stroke: #b03060; stroke-linecap: butt; }",
             "  .node rect { fill: #ffffff; stroke: #606060; stroke-width: 1; }",
             "  .node[data-role=\"relay\"] rect { fill: #dde8f5; }",
             "  .node[data-role=\"relay+target\"] rect { fill: #e8f0e0; }",
@@ -42,7 +44,7 @@ extension TopologyGraph {
             out.append("<title>rhizome topology</title>")
         }
 
-        // Busiest links last, so that they are drawn over the shared trunks.
+        // Busiest links last, so that their highlights are drawn over the other links.
         let weight: (Edge) -> Int = { $0.traffic?.busiestRank.map { 4 - $0 } ?? 0 }
         let ordered = edges.enumerated().sorted { (weight($0.element), $0.offset) < (weight($1.element), $1.offset) }
             .map(\.element)
@@ -57,11 +59,19 @@ extension TopologyGraph {
             if let rank = edge.traffic?.busiestRank {
                 classes.append("busiest")
                 // Ranks 1–3 are drawn 8, 6 and 4 wide (the others 1.2).
-                attributes = #" data-busiest="\#(rank)" style="stroke-width: \#(10 - 2 * rank)""#
+                attributes = #" data-busiest="\#(rank)""#
             }
             let label = [nodes[edge.parent].name + " → " + nodes[edge.child].name] + TopologyFormat.link(edge.traffic)
+            let title = "<title>\(SVGText.escape(label.joined(separator: " ")))</title>"
             out.append(#"  <path class="\#(classes.joined(separator: " "))" data-child="\#(SVGText.escape(nodes[edge.child].name))"\#(attributes) d="\#(d)">"#
-                + "<title>\(SVGText.escape(label.joined(separator: " ")))</title></path>")
+                + title + "</path>")
+            if let rank = edge.traffic?.busiestRank, points.count >= 2 {
+                // The last turn onto the child's row, to the child's box: no sibling shares it.
+                let own = points.suffix(2)
+                let h = "M\(f(own.first!.x)) \(f(own.first!.y)) L\(f(own.last!.x)) \(f(own.last!.y))"
+                // Ranks 1–3 are drawn 8, 6 and 4 wide (links are 1.2).
+                out.append(#"  <path class="highlight" style="stroke-width: \#(10 - 2 * rank)" d="\#(h)">"# + title + "</path>")
+            }
         }
         out.append("</g>")
 
