@@ -49,7 +49,7 @@ extension TopologyGraph {
             </main>
             <noscript><p class="hint">This page draws the tree with JavaScript. <code>rhizome topology --format tree</code> prints the same tree as text.</p></noscript>
             <script type="application/json" id="rhizome-graph">
-            \(HTMLText.scriptData(renderJSON()))</script>
+            \(HTMLText.scriptData(renderJSON(pretty: false)))</script>
             <script type="application/json" id="rhizome-wording">
             \(HTMLText.scriptData(wording))
             </script>

@@ -86,7 +86,7 @@ extension TopologyGraph {
             out.append("  <g \(attributes)>")
             out.append("    <title>\(SVGText.escape(TopologyFormat.hover(node, link: edge(into: node.id)?.traffic).joined(separator: "\n")))</title>")
             var rect = #"    <rect x="\#(f(box.x))" y="\#(f(box.y))" width="\#(f(box.width))" height="\#(f(box.height))" rx="4""#
-            if node.run?.slowestRank == nil, let colour = svgStatusColour(node.status) {
+            if node.run?.slowestRank == nil, let colour = TopologyFormat.toneColour(node.status) {
                 rect += #" style="stroke: \#(colour); stroke-width: 2""#
             }
             out.append(rect + "/>")
@@ -141,14 +141,6 @@ extension TopologyGraph {
         return lines
     }
 
-    private func svgStatusColour(_ status: String?) -> String? {
-        switch TopologyFormat.tone(status) {
-        case "bad": "#c03030"
-        case "warn": "#b08000"
-        case "ok": "#308030"
-        default: nil
-        }
-    }
 }
 
 /// Text made safe for XML character data and attribute values.

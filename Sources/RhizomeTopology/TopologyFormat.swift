@@ -89,6 +89,16 @@ enum TopologyFormat {
         }
     }
 
+    /// The colour of a status's tone in the SVG and DOT pictures.
+    static func toneColour(_ status: String?) -> String? {
+        switch tone(status) {
+        case "bad": "#c03030"
+        case "warn": "#b08000"
+        case "ok": "#308030"
+        default: nil
+        }
+    }
+
     /// Everything known about a node and the link into it, one fact per line: the hover
     /// text of the SVG and HTML pictures.
     static func hover(_ node: TopologyGraph.Node, link traffic: LinkFigures?) -> [String] {

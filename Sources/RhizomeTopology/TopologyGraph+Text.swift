@@ -18,7 +18,7 @@ extension TopologyGraph {
             case .relayTarget: attributes.append("style=\"rounded,filled\", fillcolor=\"#e8f0e0\"")
             case .target: break
             }
-            if let colour = statusColour(node.status) { attributes.append("color=\"\(colour)\"") }
+            if let colour = TopologyFormat.toneColour(node.status) { attributes.append("color=\"\(colour)\"") }
             if node.run?.slowestRank != nil { attributes.append("penwidth=3") }
             lines.append("  n\(node.id) [\(attributes.joined(separator: ", "))];")
         }
@@ -86,15 +86,6 @@ extension TopologyGraph {
         if !probe.isEmpty { lines.append(probe.joined(separator: " ")) }
         if let message = node.probe?.message { lines.append(message) }
         return lines
-    }
-
-    private func statusColour(_ status: String?) -> String? {
-        switch status {
-        case "FAILED", "UNREACHABLE": "#c03030"
-        case "CHANGED": "#b08000"
-        case "SUCCESS", "UP": "#308030"
-        default: nil
-        }
     }
 
     private func dotQuote(_ text: String) -> String {
