@@ -13,7 +13,7 @@ import sys
 
 from peerlib import (ANSIBLE_DIR, BIN, LABELS, PSSH_RUN, PYINFRA_DIR, BenchError, Lab, Scratch,
                      ansible_env, close_control_masters, fmt_s, log, print_table, run, summarize,
-                     write_json)
+                     write_json, script_main)
 import tempfile
 import shutil
 from pathlib import Path
@@ -162,11 +162,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        log(f"adhoc: {error}")
-        sys.exit(1)
-    except KeyboardInterrupt:
-        log("adhoc: interrupted")
-        sys.exit(130)
+    script_main("adhoc", main)

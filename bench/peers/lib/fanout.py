@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from peerlib import (ANSIBLE_DIR, BIN, LABELS, PSSH_RUN, PYINFRA_DIR, BastionWatch, BenchError, Lab, Scratch,
-                     ansible_env, fmt_s, log, print_table, run, settle, summarize, write_json)
+                     ansible_env, fmt_s, log, print_table, run, settle, summarize, write_json, script_main)
 
 DEST = "/tmp/rhizome-peers-payload.bin"
 PEERS = ["ansible", "mitogen", "mitogen-via", "pyinfra", "parallel-ssh"]
@@ -204,11 +204,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        log(f"fanout: {error}")
-        sys.exit(1)
-    except KeyboardInterrupt:
-        log("fanout: interrupted")
-        sys.exit(130)
+    script_main("fanout", main)

@@ -287,3 +287,15 @@ def write_json(path, tool, results, **extra):
 
 def log(message):
     print(message, file=sys.stderr, flush=True)
+
+
+def script_main(name, main):
+    """Runs main() as the script `name`: a BenchError or Ctrl-C ends it with one line on stderr."""
+    try:
+        sys.exit(main())
+    except BenchError as error:
+        log(f"{name}: {error}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        log(f"{name}: interrupted")
+        sys.exit(130)

@@ -21,7 +21,7 @@ import os
 import sys
 
 from peerlib import (ANSIBLE_DIR, BIN, LABELS, ROOT, BenchError, Lab, Scratch, ansible_env, fmt_s, log,
-                     print_table, run, summarize, write_json)
+                     print_table, run, summarize, write_json, script_main)
 
 HOSTS = ["bastion1", "bastion2", "bastion3"] + [f"t{i:02d}" for i in range(1, 9)] + [f"u{i:02d}" for i in range(1, 5)]
 ALL_LABELS = {"rhizome": "Rhizome probe (relay)", "rhizome-tunnel": "Rhizome probe (tunnel)",
@@ -135,11 +135,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        log(f"probe: {error}")
-        sys.exit(1)
-    except KeyboardInterrupt:
-        log("probe: interrupted")
-        sys.exit(130)
+    script_main("probe", main)
