@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "RhizomeModulesTests", dependencies: ["RhizomeModules", "RhizomeWire", "RhizomeIO"]),
         .testTarget(name: "RhizomeInventoryTests", dependencies: ["RhizomeInventory"], resources: [.copy("Corpus")]),
         .testTarget(name: "RhizomeTopologyTests", dependencies: ["RhizomeTopology", "RhizomeInventory"], resources: [.copy("Golden")]),
-        .testTarget(name: "RhizomeCLITests", dependencies: ["RhizomeCLI", "RhizomeController"]),
+        .testTarget(name: "RhizomeCLITests", dependencies: ["RhizomeCLI", "RhizomeController", "RhizomeMesh", "RhizomeTopology"]),
         /// End-to-end tests against real sshd servers in the lab's network namespaces.
         .testTarget(
             name: "IntegrationTests",
