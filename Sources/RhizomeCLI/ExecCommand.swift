@@ -119,9 +119,10 @@ struct ExecCommand: AsyncParsableCommand {
                         let outcome = await controller.run(request, on: handle)
                         if verbose {
                             let t = handle.timings
-                            Console.err(String(format: "%@: handshake %.1f ms, auth %.1f ms, bootstrap %.1f ms, task %.1f ms",
-                                               host.name, t.handshake * 1000, t.authentication * 1000, t.bootstrap * 1000,
-                                               outcome.elapsed * 1000))
+                            let line = String(format: "%@: handshake %.1f ms, auth %.1f ms, bootstrap %.1f ms, task %.1f ms",
+                                              host.name, t.handshake * 1000, t.authentication * 1000, t.bootstrap * 1000,
+                                              outcome.elapsed * 1000)
+                            if let progress { progress.note(line) } else { Console.err(line) }
                         }
                         return outcome
                     }
@@ -136,6 +137,8 @@ struct ExecCommand: AsyncParsableCommand {
                 if outcome.status == .failed { failed = true }
             }
         }
+        // The last frame stays on screen; what follows prints below it.
+        progress?.finish()
         for warning in controller.collectedWarnings { Console.err("[WARNING]: \(warning)") }
         if let report {
             let figures = await controller.report(module: module, outcomes: outcomes, elapsed: Date().timeIntervalSince(started))

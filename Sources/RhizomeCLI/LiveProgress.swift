@@ -57,7 +57,11 @@ final class LiveProgress: Sendable {
         if drawsOnStandardOutput { view.print(text) } else { Console.out(text) }
     }
 
-    /// Stops redrawing and leaves the last frame on screen.
+    /// A diagnostic line (`-v`): above the tree, on the terminal it is drawn on, so that it
+    /// cannot tear the frame.
+    func note(_ text: String) { view.print(text) }
+
+    /// Stops redrawing and leaves the last frame on screen. Later calls do nothing.
     func finish() {
         view.finish()
         InterruptCleanup.remove()
