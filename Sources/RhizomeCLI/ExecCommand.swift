@@ -13,7 +13,7 @@ struct ExecCommand: AsyncParsableCommand {
         abstract: "Run one module on the hosts matched by a pattern.",
         discussion: """
             Exit status: 0 when every host succeeded, 2 when a task failed on some host, \
-            4 when some host was unreachable (4 wins over 2), 1 for bad input.
+            4 when some host was unreachable (4 wins over 2), 1 for a bad inventory or file, 64 for bad options.
             """
     )
 
@@ -62,8 +62,7 @@ struct ExecCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "rhizome")
-        logger.logLevel = verbosity >= 3 ? .debug : (verbosity >= 1 ? .info : .warning)
+        let logLevel: Logger.Level = verbosity >= 3 ? .debug : (verbosity >= 1 ? .info : .warning)
 
         let loaded = try inventory.load()
         for warning in loaded.warnings { Console.err("[WARNING]: \(warning)") }
@@ -86,6 +85,10 @@ struct ExecCommand: AsyncParsableCommand {
         let progress = live ? LiveProgress.start(graph: TopologyGraph(inventory: loaded, hosts: hosts),
                                                   phase: "\(module) on \(hosts.count) host\(hosts.count == 1 ? "" : "s")") : nil
         defer { progress?.finish() }
+        // While the tree is drawn, log lines go above it rather than through it.
+        var logger = progress.map { progress in Logger(label: "rhizome") { _ in LiveLogHandler(progress: progress) } }
+            ?? Logger(label: "rhizome")
+        logger.logLevel = logLevel
         var controllerOptions = connection.controllerOptions()
         controllerOptions.linkEvents = progress?.linkEvents
         let controller = try Controller(options: controllerOptions, agentPath: AgentLocator.locate(),

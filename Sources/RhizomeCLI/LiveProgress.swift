@@ -1,6 +1,8 @@
 import Foundation
+import Logging
 import RhizomeController
 import RhizomeTopology
+import Synchronization
 
 /// The live tree of a run on the terminal (`--live`): links as they come up or fail,
 /// and each host's task, fed from the controller's link events and the command's
@@ -9,6 +11,8 @@ final class LiveProgress: Sendable {
     private let view: LiveView
     /// Host output goes through the view when the view draws on standard output.
     private let drawsOnStandardOutput: Bool
+    /// True from `start` until `finish`.
+    private let drawing = Atomic<Bool>(true)
 
     /// A live view on standard output if it is a terminal, else on standard error if
     /// that is; nil (with a warning) when neither is.
@@ -57,39 +61,78 @@ final class LiveProgress: Sendable {
         if drawsOnStandardOutput { view.print(text) } else { Console.out(text) }
     }
 
-    /// A diagnostic line (`-v`): above the tree, on the terminal it is drawn on, so that it
-    /// cannot tear the frame.
-    func note(_ text: String) { view.print(text) }
+    /// A diagnostic line (`-v`, a log message): above the tree while it is drawn, on the
+    /// terminal it is drawn on, so that it cannot tear the frame; on standard error after.
+    func note(_ text: String) {
+        if drawing.load(ordering: .acquiring) { view.print(text) } else { Console.err(text) }
+    }
 
     /// Stops redrawing and leaves the last frame on screen. Later calls do nothing.
     func finish() {
+        drawing.store(false, ordering: .releasing)
         view.finish()
         InterruptCleanup.remove()
     }
 }
 
-/// Signal handlers that give the terminal its cursor back and end the process with the
-/// signal's usual status. A handler may only make async-signal-safe calls: it writes
-/// bytes prepared beforehand and calls `_exit`. Remote agents notice their links close
+/// Signal handlers that give the terminal its cursor back, then let the signal do what
+/// it did before: the process still ends by SIGINT (a shell loop or `make` around it sees
+/// that), and a signal that was ignored (a background job) stays ignored. A handler may
+/// only make async-signal-safe calls: it writes bytes prepared beforehand, restores the
+/// default action and raises the signal again. Remote agents notice their links close
 /// and exit; nothing is left running.
 private enum InterruptCleanup {
-    static let signals = [SIGINT, SIGTERM, SIGHUP]
+    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
     /// Below the frame, cursor shown.
-    nonisolated(unsafe) static var bytes: [UInt8] = Array("\r\n\u{1B}[?25h".utf8)
+    static let bytes: [UInt8] = Array("\r\n\u{1B}[?25h".utf8)
     nonisolated(unsafe) static var terminal: Int32 = STDERR_FILENO
+    /// The actions in place before `install`, by signal.
+    nonisolated(unsafe) static var previous: [Int32: sigaction] = [:]
 
     static func install(terminal: Int32) {
         Self.terminal = terminal
-        _ = bytes.count  // initialised here, never in the handler
+        _ = bytes.count  // initialised here, never in a handler
         for number in signals {
-            signal(number) { number in
+            var old = sigaction()
+            guard sigaction(number, nil, &old) == 0,
+                  unsafeBitCast(old.__sigaction_handler.sa_handler, to: Int.self) != unsafeBitCast(SIG_IGN, to: Int.self)
+            else { continue }
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
                 InterruptCleanup.bytes.withUnsafeBufferPointer { _ = write(InterruptCleanup.terminal, $0.baseAddress, $0.count) }
-                _exit(128 + number)
+                signal(number, SIG_DFL)
+                raise(number)
             }
+            sigemptyset(&action.sa_mask)
+            if sigaction(number, &action, nil) == 0 { previous[number] = old }
         }
     }
 
     static func remove() {
-        for number in signals { signal(number, SIG_DFL) }
+        for (number, old) in previous {
+            var old = old
+            sigaction(number, &old, nil)
+        }
+        previous.removeAll()
     }
 }
+
+/// Log messages of a live run, one line each, printed through the live view.
+struct LiveLogHandler: LogHandler {
+    let progress: LiveProgress
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        let all = metadata.merging(explicit ?? [:]) { $1 }
+        let fields = all.keys.sorted().map { "\($0)=\(all[$0]!)" }.joined(separator: " ")
+        progress.note("[\(level.rawValue.uppercased())]: \(message)" + (fields.isEmpty ? "" : " (\(fields))"))
+    }
+}
+

@@ -20,7 +20,8 @@ struct TopologyCommand: AsyncParsableCommand {
             no route, …); the hosts behind it are shown unreachable. \
             Secrets are never shown. See docs/topology.md.
 
-            Exit status with --probe: 0 when every node came up, 4 when some did not, 1 for bad input.
+            Exit status: 0; with --probe 4 when some node did not come up. 1 for a bad inventory \
+            or file, 64 for bad options.
             """
     )
 
@@ -43,7 +44,7 @@ struct TopologyCommand: AsyncParsableCommand {
     @Flag(help: "Connect through the mesh to every selected host without running a task, and show what was found.")
     var probe = false
 
-    @Flag(name: .short, help: "More output with --probe (-v progress, -vvv link diagnostics).")
+    @Flag(name: .short, help: "More output with --probe (-v notices, -vvv link diagnostics).")
     var verbosity: Int
 
     @Flag(help: "One line per host in the tree: do not collapse ranges like web[01:40].")

@@ -241,8 +241,7 @@ public final class Controller: Sendable {
         }
         switch opened {
         case .failure(let error):
-            return .failure(HostUnreachable(host: step.name, reason: "\(error.phase.rawValue) failed: \(error.message)",
-                                            cause: error.cause))
+            return .failure(unreachable(step.name, error, through: through))
         case .success(let box):
             recordHostKey(box.value.hostKey, host: step.name, knownHostsPath: knownHostsPath)
             let timings = box.value.timings
@@ -253,6 +252,16 @@ public final class Controller: Sendable {
                 return .failure(HostUnreachable(host: step.name, reason: "cannot start a tunnel: \(error)"))
             }
         }
+    }
+
+    /// A link set-up failure as the host it concerns sees it. A tunnel whose session to the
+    /// bastion is gone is the bastion's failure, not the host's.
+    private func unreachable(_ name: String, _ error: LinkSetupError, through tunnel: TunnelHost?) -> HostUnreachable {
+        if let tunnel, error.phase == .connect, error.code == .closed {
+            return HostUnreachable(host: name, reason: "through \(tunnel.name): \(error.message)", hop: tunnel.name,
+                                   cause: .linkLost)
+        }
+        return HostUnreachable(host: name, reason: "\(error.phase.rawValue) failed: \(error.message)", cause: error.cause)
     }
 
     private func recordHostKey(_ outcome: HostKeyOutcome, host: String, knownHostsPath: String) {
@@ -310,7 +319,9 @@ public final class Controller: Sendable {
         switch outcome {
         case .down(let phase, let reason, let cause):
             let label = phase == "link" ? "" : "\(phase) failed "
-            return .failure(HostUnreachable(host: step.name, reason: "\(label)(via \(parent.host)): \(reason)", cause: cause))
+            // A link lost while the child came up is the relay's (or a hop above it): the child was never reached.
+            return .failure(HostUnreachable(host: step.name, reason: "\(label)(via \(parent.host)): \(reason)",
+                                            hop: cause == .linkLost ? parent.host : nil, cause: cause))
         case .up(let up):
             // The relay checked the key against our lines; what it admitted or
             // let through unchecked is recorded here, as for a direct link.
@@ -382,8 +393,7 @@ public final class Controller: Sendable {
         switch established {
         case .failure(let error):
             logger.debug("link setup failed", metadata: ["host": "\(host.name)", "phase": "\(error.phase.rawValue)"])
-            return .failure(HostUnreachable(host: host.name, reason: "\(error.phase.rawValue) failed: \(error.message)",
-                                            cause: error.cause))
+            return .failure(unreachable(host.name, error, through: tunnel))
         case .success(let box):
             let link = box.value
             recordHostKey(link.hostKey, host: host.name, knownHostsPath: knownHostsPath)
@@ -508,12 +518,13 @@ public final class Controller: Sendable {
         return outcome
     }
 
-    /// Round-trip time of a ping to the agent, in seconds; nil if the link is gone.
-    public func ping(_ handle: AgentHandle) async -> Double? {
+    /// Round-trip time of a ping to the agent, in seconds; nil if the link is gone, or
+    /// if no answer came within `timeout` seconds (nil: wait as long as the link is up).
+    public func ping(_ handle: AgentHandle, timeout: Double? = nil) async -> Double? {
         let core = core
         let start = Clock.seconds()
         let answered: Bool = await withCheckedContinuation { continuation in
-            loop.execute { core.value.ping(handle.node, continuation: continuation) }
+            loop.execute { core.value.ping(handle.node, timeout: timeout, continuation: continuation) }
         }
         return answered ? Clock.seconds() - start : nil
     }

@@ -113,7 +113,7 @@ final class ControllerCore: LinkDelegate {
         link.send(Envelope(request, destination: handle.node, source: .controller, stream: stream))
     }
 
-    func ping(_ node: NodeID, continuation: CheckedContinuation<Bool, Never>) {
+    func ping(_ node: NodeID, timeout: Double? = nil, continuation: CheckedContinuation<Bool, Never>) {
         guard let link = link(to: node) else {
             continuation.resume(returning: false)
             return
@@ -122,6 +122,11 @@ final class ControllerCore: LinkDelegate {
         nextNonce += 1
         pings[nonce] = (node, continuation)
         link.send(Envelope(Ping(nonce: nonce), destination: node, source: .controller))
+        if let timeout {
+            loop.schedule(after: timeout) { [weak self] in
+                self?.pings.removeValue(forKey: nonce)?.continuation.resume(returning: false)
+            }
+        }
     }
 
     // MARK: Statistics

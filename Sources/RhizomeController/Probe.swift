@@ -28,7 +28,11 @@ extension Controller {
     /// Brings up an agent on every host in `hosts` and every hop in front of
     /// them, `--forks` at a time under each node, then pings each agent once.
     /// Runs no task. Never throws: failures are part of the outcome.
-    public func probe(_ hosts: [ResolvedHost]) async -> ProbeOutcome {
+    ///
+    /// An agent that came up but does not answer its ping within `pingTimeout`
+    /// seconds, or whose link is lost meanwhile, is a failure of its own link,
+    /// unless the node in front of it failed its ping too (then it is behind that one).
+    public func probe(_ hosts: [ResolvedHost], pingTimeout: Double = 10) async -> ProbeOutcome {
         let start = Clock.seconds()
         var outcome = ProbeOutcome()
         let failures = await withTaskGroup(of: HostUnreachable?.self) { group in
@@ -47,17 +51,32 @@ extension Controller {
             outcome.failed[failure.hop] = failure.host == failure.hop ? failure
                 : HostUnreachable(host: failure.hop, reason: Self.ownReason(failure), hop: failure.hop, cause: failure.cause)
         }
-        let handles = nodes.map(\.handle)
-        let rtts = await withTaskGroup(of: (String, Double?).self) { group in
-            for handle in handles {
-                group.addTask { (handle.host, await self.ping(handle)) }
+        let tree = nodes
+        let pings = await withTaskGroup(of: (NodeID, Double?, Double).self) { group in
+            for (handle, _) in tree {
+                group.addTask {
+                    let start = Clock.seconds()
+                    let rtt = await self.ping(handle, timeout: pingTimeout)
+                    return (handle.node, rtt, Clock.seconds() - start)
+                }
             }
-            var rtts: [String: Double?] = [:]
-            for await (name, rtt) in group { rtts[name] = rtt }
-            return rtts
+            var pings: [NodeID: (rtt: Double?, waited: Double)] = [:]
+            for await (node, rtt, waited) in group { pings[node] = (rtt, waited) }
+            return pings
         }
-        for handle in handles {
-            outcome.up[handle.host] = ProbeOutcome.Up(hello: handle.hello, timings: handle.timings, rtt: rtts[handle.host] ?? nil)
+        for (handle, parent) in tree {
+            guard let ping = pings[handle.node] else { continue }
+            if let rtt = ping.rtt {
+                outcome.up[handle.host] = ProbeOutcome.Up(hello: handle.hello, timings: handle.timings, rtt: rtt)
+            } else if parent == .controller || pings[parent]?.rtt != nil {
+                let timedOut = ping.waited >= pingTimeout
+                outcome.failed[handle.host] = HostUnreachable(
+                    host: handle.host,
+                    reason: timedOut ? "the agent came up but did not answer a ping within \(Int(pingTimeout)) s"
+                        : "the agent came up, then its link was lost",
+                    cause: timedOut ? .timeout : .linkLost)
+            }
+            // Else the node in front failed its ping too: this one is behind it.
         }
         outcome.tunnels = tunnelHops
         outcome.elapsed = Clock.seconds() - start

@@ -19,7 +19,6 @@ public enum LinkFailureCause: String, Sendable, Hashable, CaseIterable {
     /// `ChildDown` from a relay that did not say more).
     public init(phase: String) {
         switch phase {
-        case LinkSetupError.Phase.hostKey.rawValue: self = .hostKeyMismatch
         case LinkSetupError.Phase.authentication.rawValue: self = .authRefused
         case LinkSetupError.Phase.bootstrap.rawValue: self = .bootstrap
         case "link": self = .linkLost

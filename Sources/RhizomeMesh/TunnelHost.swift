@@ -34,6 +34,9 @@ public final class TunnelHost: @unchecked Sendable {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        /// `.timeout` when no answer came in time, `.closed` when the session to the
+        /// bastion is gone, `.channel` when the bastion would not or could not connect.
+        public var code: SSHError.Code = .channel
     }
 
     /// Opens a forwarded connection to `host:port` from the bastion; returns
@@ -43,15 +46,19 @@ public final class TunnelHost: @unchecked Sendable {
         let state = state
         loop.execute { state.open(host: host, port: port, waiter: waiter) }
         guard let result = waiter.wait(timeout: timeout) else {
-            throw Failure(description: "no forwarded connection to \(host):\(port) through \(name) within \(Int(timeout)) s")
+            throw Failure(description: "no forwarded connection to \(host):\(port) through \(name) within \(Int(timeout)) s",
+                          code: .timeout)
         }
         return try result.get()
     }
 
-    /// `open`, for a link about to be set up: failures are connect failures of `target`.
+    /// `open`, for a link about to be set up: failures are connect failures of `target`
+    /// (code `.closed` when it is the bastion's own session that is gone).
     public func socket(for target: LinkTarget) throws(LinkSetupError) -> CInt {
         do {
             return try open(host: target.address, port: target.port, timeout: target.connectTimeout)
+        } catch let failure as Failure {
+            throw LinkSetupError(phase: .connect, target: target.name, message: failure.description, code: failure.code)
         } catch {
             throw LinkSetupError(phase: .connect, target: target.name, message: "\(error)", code: .connect)
         }
@@ -125,7 +132,9 @@ public final class TunnelHost: @unchecked Sendable {
                 Glibc.close(tunnel.socket)
             }
             tunnels.removeAll()
-            for request in pending { request.waiter.fulfil(.failure(Failure(description: "the tunnel through \(name) closed"))) }
+            for request in pending {
+                request.waiter.fulfil(.failure(Failure(description: "the tunnel through \(name) closed", code: .closed)))
+            }
             pending.removeAll()
         }
 
@@ -156,7 +165,7 @@ public final class TunnelHost: @unchecked Sendable {
                 } catch {
                     owner = .none
                     pending.removeFirst()
-                    request.waiter.fulfil(.failure(Failure(description: "\(error)")))
+                    request.waiter.fulfil(.failure(Failure(description: "\(error)", code: error.code)))
                 }
             }
             // The tunnel that holds a half-sent packet goes first.

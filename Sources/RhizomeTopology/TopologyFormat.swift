@@ -5,6 +5,17 @@ enum TopologyFormat {
     /// Groups beyond this many are summarised as `+N`.
     static let shownGroups = 3
 
+    /// A message that came from elsewhere (a remote host's stderr in a bootstrap failure, a
+    /// report file), made safe for one line of a terminal or a label: control characters
+    /// (escape sequences, newlines) become spaces, runs of spaces one, and it is cut after
+    /// `messageLength` characters.
+    static func message(_ text: String) -> String {
+        let words = LiveText.sanitise(text).split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        return words.count > messageLength ? words.prefix(messageLength - 1) + "…" : words
+    }
+
+    static let messageLength = 300
+
     /// `web, db, +2`.
     static func groups(_ groups: [String]) -> String? {
         guard !groups.isEmpty else { return nil }
@@ -106,7 +117,7 @@ enum TopologyFormat {
         var lines = [node.name] + facts(node)
         let run = run(node.run)
         if !run.isEmpty { lines.append(run.joined(separator: " ")) }
-        if let message = node.run?.message { lines.append(message) }
+        if let message = node.run?.message { lines.append(self.message(message)) }
         if let rtt = node.run?.rttMilliseconds { lines.append("rtt " + milliseconds(rtt)) }
         if let connect = node.run?.connectMilliseconds { lines.append("connect " + duration(milliseconds: connect)) }
         let probe = probe(node.probe)
@@ -116,7 +127,7 @@ enum TopologyFormat {
             if !phases.isEmpty { lines.append(phases.joined(separator: ", ")) }
             if let release = p.release { lines.append("kernel " + release) }
         }
-        if let message = node.probe?.message { lines.append(message) }
+        if let message = node.probe?.message { lines.append(self.message(message)) }
         let link = link(traffic)
         if !link.isEmpty { lines.append("link: " + link.joined(separator: " ")) }
         return lines

@@ -81,10 +81,10 @@ extension TopologyGraph {
         var lines = [node.name] + TopologyFormat.facts(node)
         let run = TopologyFormat.run(node.run)
         if !run.isEmpty { lines.append(run.joined(separator: " ")) }
-        if let message = node.run?.message { lines.append(message) }
+        if let message = node.run?.message { lines.append(TopologyFormat.message(message)) }
         let probe = TopologyFormat.probe(node.probe)
         if !probe.isEmpty { lines.append(probe.joined(separator: " ")) }
-        if let message = node.probe?.message { lines.append(message) }
+        if let message = node.probe?.message { lines.append(TopologyFormat.message(message)) }
         return lines
     }
 

@@ -110,11 +110,11 @@ extension TopologyGraph {
         if !link.isEmpty {
             parts.append(link.map { $0.hasPrefix("busiest") ? paint.marker($0) : $0 }.joined(separator: " "))
         }
-        if let message = node.run?.message { parts.append("(\(message))") }
+        if let message = node.run?.message { parts.append("(\(TopologyFormat.message(message)))") }
         parts += TopologyFormat.probe(node.probe).map { part in
             part == "up" ? paint.status("UP") : (part.hasPrefix("FAILED") || part.hasPrefix("UNREACHABLE") ? paint.status(part) : part)
         }
-        if let message = node.probe?.message { parts.append("(\(message))") }
+        if let message = node.probe?.message { parts.append("(\(TopologyFormat.message(message)))") }
         return parts
     }
 

@@ -288,6 +288,14 @@ def describe(got, want):
     return "missing %s, unexpected %s" % (missing[:8], extra[:8])
 
 
+def injected_elements(page):
+    """Elements that only markup in the data could have made, anywhere the page draws data,
+    plus 1000 if a script from the data ran (the hostile names set window.rhizomeInjected)."""
+    return page.eval("document.querySelectorAll(['#tree', 'aside', '#summary'].flatMap((where) =>"
+                     " ['img', 'script', 'iframe', 'svg', 'object'].map((what) => where + ' ' + what)).join(', ')).length"
+                     " + (window.rhizomeInjected ? 1000 : 0)")
+
+
 def run_case(browser, case, checks):
     name = case["name"]
     started = time.monotonic()
@@ -297,9 +305,8 @@ def run_case(browser, case, checks):
     in_dom = page.eval("Array.from(document.querySelectorAll('#tree [data-host]'), (e) => e.dataset.host)")
     checks.check(sorted(in_dom) == sorted(hosts), "%s: every host is one element with data-host (%d)" % (name, len(hosts)),
                  describe(in_dom, hosts))
-    injected = page.eval("document.querySelectorAll('#tree img, #tree script, #tree iframe, aside img').length"
-                         " + (window.rhizomeInjected ? 1000 : 0)")
-    checks.check(injected == 0, "%s: no markup or script from the data" % name, "%d elements" % injected)
+    checks.check(injected_elements(page) == 0, "%s: no markup or script from the data" % name,
+                 "%d elements" % injected_elements(page))
     blobs = page.eval("JSON.parse(document.getElementById('rhizome-graph').textContent).nodes.map((n) => n.name)")
     checks.check(sorted(blobs[1:]) == sorted(hosts), "%s: every host is in the embedded JSON" % name, describe(blobs[1:], hosts))
     counted = page.eval("document.getElementById('match-count').textContent")
@@ -368,6 +375,11 @@ def run_case(browser, case, checks):
         hover = page.eval("%s.querySelector('.row').title" % host(click["node"]))
         checks.check(click["node"] in hover and all(text in hover for text in click.get("hover", [])),
                      "%s: %s has its facts as hover text" % (name, click["node"]), repr(hover[:200]))
+
+    # Searching, clicking and the side panel render data too: nothing from it may have become markup.
+    injected = injected_elements(page)
+    checks.check(injected == 0, "%s: still no markup or script from the data after searches and clicks" % name,
+                 "%d elements" % injected)
 
     page.eval("window.scrollTo(0, 0)")
     page.call("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": VIEWPORT[0] - 1, "y": VIEWPORT[1] - 1})

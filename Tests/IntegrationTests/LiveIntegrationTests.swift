@@ -76,5 +76,64 @@ struct LiveIntegrationTests {
         #expect(result.stdout.contains("u01 | CHANGED | rc=0 >>"))
         #expect(!result.stdout.contains("\u{1B}["))
     }
+
+    @Test("Ctrl-C during a live run: the cursor comes back and the process still ends by SIGINT; no agent stays")
+    func interrupted() throws {
+        // A pseudo-terminal of our own, so that the signal goes to rhizome itself.
+        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        try #require(master >= 0)
+        defer { close(master) }
+        // posix_openpt(3) and friends are not visible from Swift: their ioctls, from <asm-generic/ioctls.h>.
+        let TIOCSPTLCK: UInt = 0x4004_5431, TIOCGPTN: UInt = 0x8004_5430
+        var unlock: CInt = 0
+        var number: CUnsignedInt = 0
+        try #require(ioctl(master, TIOCSPTLCK, &unlock) == 0 && ioctl(master, TIOCGPTN, &number) == 0)
+        let slavePath = "/dev/pts/\(number)"
+        let slave = try #require(FileHandle(forUpdatingAtPath: slavePath))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Lab.rhizomePath)
+        process.arguments = ["exec", "-i", tree, "branch1", "-m", "shell", "-a", "sleep 20", "--live"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["RHIZOME_AGENT"] = Lab.agentPath
+        environment["SSH_AUTH_SOCK"] = nil
+        environment["NO_COLOR"] = "1"
+        environment["TERM"] = "xterm"
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = slave
+        process.standardError = slave
+        try process.run()
+        try slave.close()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        // Read the terminal until every task runs (bounded), then interrupt.
+        var screen = [UInt8]()
+        let flags = fcntl(master, F_GETFL)
+        _ = fcntl(master, F_SETFL, flags | O_NONBLOCK)
+        func drain() {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = read(master, &buffer, buffer.count)
+                guard count > 0 else { return }
+                screen += buffer[0 ..< count]
+            }
+        }
+        let running = Lab.eventually(within: 20) {
+            drain()
+            return String(decoding: screen, as: UTF8.self).contains("8 running")
+        }
+        #expect(running, "\(String(decoding: screen, as: UTF8.self).suffix(600))")
+        kill(process.processIdentifier, SIGINT)
+        let ended = Lab.eventually(within: 10) { !process.isRunning }
+        #expect(ended)
+        drain()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGINT,
+                "\(process.terminationReason.rawValue) \(process.terminationStatus)")
+        #expect(String(decoding: screen, as: UTF8.self).hasSuffix("\u{1B}[?25h"))
+        // The agents notice their links close and leave.
+        for host in ["bastion1", "t01", "t08"] {
+            #expect(try Lab.eventually(within: 10) { try Lab.agentPids("tree", host).isEmpty }, "\(host)")
+        }
+    }
 }
 }

@@ -31,7 +31,7 @@ struct LinkFailureCauseTests {
         #expect(error(.bootstrap, nil).cause == .bootstrap)
         #expect(error(.connect, .connect).cause == .other)
         #expect(LinkFailureCause(phase: "link") == .linkLost)
-        #expect(LinkFailureCause(phase: "host key") == .hostKeyMismatch)
+        #expect(LinkFailureCause(phase: "host key") == .other)
         #expect(LinkFailureCause(phase: "authentication") == .authRefused)
         #expect(LinkFailureCause(phase: "bootstrap") == .bootstrap)
         #expect(LinkFailureCause(phase: "connect") == .other)

@@ -73,4 +73,17 @@ struct ProbeOverlayTests {
         #expect(graph.renderSVG().contains("FAILED: no route"))
         #expect(graph.renderMermaid().contains("FAILED: no route"))
     }
+
+    @Test("text from a remote host cannot drive the terminal or break the tree: control characters go, length is capped")
+    func remoteTextIsTamed() throws {
+        var graph = try treeGraph()
+        let hostile = "stage said:\n\u{1B}[2J\u{1B}]0;owned\u{07}boom\r\n" + String(repeating: "x", count: 5000)
+        graph.overlay(probe: ["bastion1": ProbeFigures(state: .failed, cause: .bootstrap, message: hostile)], elapsedSeconds: 1)
+        for text in [graph.renderTree(TreeOptions(colour: false, expand: false)), graph.renderDOT(), graph.renderMermaid()] {
+            #expect(!text.contains("\u{1B}") && !text.contains("\u{07}") && !text.contains("\r"))
+            let line = try #require(text.split(separator: "\n").first { $0.contains("stage said") })
+            #expect(line.contains("stage said: [2J ]0;owned boom xxx"))
+            #expect(line.count < TopologyFormat.messageLength + 200)
+        }
+    }
 }
