@@ -83,6 +83,7 @@ struct TopologyCommand: AsyncParsableCommand {
             }
         }
         var unreachable = 0
+        if let mode = connection.viaMode { graph.overrideViaMode(mode) }
         if probe {
             unreachable = try await TopologyProbe.run(selection.hosts, on: &graph, connection: connection, verbosity: verbosity)
         }

@@ -113,6 +113,12 @@ public struct TopologyGraph: Sendable {
     /// The controller.
     public var root: Node { nodes[0] }
 
+    /// Every node behind a hop reached with `mode`, as a command-line `--via-mode` makes it,
+    /// whatever the inventory says.
+    public mutating func overrideViaMode(_ mode: ConnectionSpec.ViaMode) {
+        for id in nodes.indices where nodes[id].via != nil { nodes[id].via = mode }
+    }
+
     /// The edge that ends at `node`, nil for the controller.
     public func edge(into node: Int) -> Edge? {
         node == 0 ? nil : edges[node - 1]

@@ -139,7 +139,27 @@ struct ProbeIntegrationTests {
         }
         for host in ["u01", "u02", "u03", "u04"] {
             #expect(probeFigures(nodes[host])["agent_version"] as? String == "0.1.0", "\(host)")
+            #expect(nodes[host]?["via"] as? String == "tunnel", "\(host)")
         }
+    }
+
+    @Test("tunnel mode: a host the bastion cannot reach fails at its own hop, in the bastion's words; hosts behind it are unreachable")
+    func tunnelDeadHop() throws {
+        let inventory = try Lab.temporaryFile("probe-tunnel-dead.yml", try String(contentsOfFile: tree, encoding: .utf8) + """
+                dead:
+                  hosts:
+                    ghost: {ansible_host: 198.18.2.250, via: bastion1}
+                    v01: {ansible_host: 198.18.2.251, via: ghost}
+            """)
+        let (status, nodes, stderr) = try probe(["-i", inventory, "--via-mode", "tunnel", "dead:branch1"])
+        #expect(status == 4, "\(stderr)")
+        let ghost = probeFigures(nodes["ghost"])
+        #expect(ghost["state"] as? String == "failed" && ghost["cause"] as? String == "other", "\(ghost)")
+        #expect((ghost["message"] as? String ?? "").contains("198.18.2.250:22 is unreachable from it"), "\(ghost)")
+        let v01 = probeFigures(nodes["v01"])
+        #expect(v01["state"] as? String == "unreachable" && v01["blocked_by"] as? String == "ghost", "\(v01)")
+        #expect(probeFigures(nodes["bastion1"])["state"] as? String == "up")
+        #expect(probeFigures(nodes["t01"])["state"] as? String == "up")
     }
 }
 }
