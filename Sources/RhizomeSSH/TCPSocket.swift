@@ -60,11 +60,17 @@ public enum TCPSocket {
                 return fd
             } catch let error as Errno {
                 descriptor.close()
-                lastError = String(cString: strerror(error.rawValue))
-                switch error.rawValue {
-                case ECONNREFUSED: lastCode = .refused
-                case EHOSTUNREACH, ENETUNREACH: lastCode = .noRoute
-                default: lastCode = .connect
+                // Of several addresses (IPv6 and IPv4), the one that got furthest speaks for
+                // the host: a refusal says more than another error, which says more than no route.
+                let code: SSHError.Code = switch error.rawValue {
+                case ECONNREFUSED: .refused
+                case EHOSTUNREACH, ENETUNREACH: .noRoute
+                default: .connect
+                }
+                let rank: (SSHError.Code) -> Int = { $0 == .refused ? 2 : ($0 == .connect ? 1 : 0) }
+                if lastError == "no address" || rank(code) >= rank(lastCode) {
+                    lastError = String(cString: strerror(error.rawValue))
+                    lastCode = code
                 }
             } catch let error as SSHError {
                 throw error
