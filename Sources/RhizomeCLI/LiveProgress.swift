@@ -16,7 +16,8 @@ final class LiveProgress: Sendable {
 
     /// A live view on standard output if it is a terminal, else on standard error if
     /// that is; nil (with a warning) when neither is.
-    static func start(graph: TopologyGraph, phase: String) -> LiveProgress? {
+    /// `tasks: false` for a view of links only (a probe).
+    static func start(graph: TopologyGraph, phase: String, tasks: Bool = true) -> LiveProgress? {
         let environment = ProcessInfo.processInfo.environment
         let onStandardOutput = LiveView.canDraw(on: .standardOutput)
         guard onStandardOutput || LiveView.canDraw(on: .standardError) else {
@@ -24,7 +25,8 @@ final class LiveProgress: Sendable {
             return nil
         }
         let colour = environment["NO_COLOR"] == nil
-        let view = LiveView(graph: graph, output: onStandardOutput ? .standardOutput : .standardError, colour: colour)
+        let view = LiveView(graph: graph, tasks: tasks, output: onStandardOutput ? .standardOutput : .standardError,
+                            colour: colour)
         let progress = LiveProgress(view: view, drawsOnStandardOutput: onStandardOutput)
         view.send(.phase(phase))
         view.start()
@@ -67,10 +69,11 @@ final class LiveProgress: Sendable {
         if drawing.load(ordering: .acquiring) { view.print(text) } else { Console.err(text) }
     }
 
-    /// Stops redrawing and leaves the last frame on screen. Later calls do nothing.
-    func finish() {
+    /// Stops redrawing and leaves the last frame on screen, or takes it off when the
+    /// command prints its full result in its place. Later calls do nothing.
+    func finish(keepingFrame: Bool = true) {
         drawing.store(false, ordering: .releasing)
-        view.finish()
+        view.finish(keepingFrame: keepingFrame)
         InterruptCleanup.remove()
     }
 }

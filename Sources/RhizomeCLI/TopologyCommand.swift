@@ -47,6 +47,9 @@ struct TopologyCommand: AsyncParsableCommand {
     @Flag(name: .short, help: "More output with --probe (-v notices, -vvv link diagnostics).")
     var verbosity: Int
 
+    @Flag(help: "With --probe: draw the tree live on the terminal while links come up.")
+    var live = false
+
     @Flag(help: "One line per host in the tree: do not collapse ranges like web[01:40].")
     var expand = false
 
@@ -56,6 +59,9 @@ struct TopologyCommand: AsyncParsableCommand {
     func validate() throws {
         if expand, format != .tree {
             throw ValidationError("--expand applies to --format tree only.")
+        }
+        if live, !probe {
+            throw ValidationError("--live shows a probe as it goes: use it with --probe.")
         }
     }
 
@@ -85,7 +91,10 @@ struct TopologyCommand: AsyncParsableCommand {
         var unreachable = 0
         if let mode = connection.viaMode { graph.overrideViaMode(mode) }
         if probe {
-            unreachable = try await TopologyProbe.run(selection.hosts, on: &graph, connection: connection, verbosity: verbosity)
+            // The live tree makes way for the result when that goes to the same terminal.
+            let resultOnTerminal = output == nil && isatty(STDOUT_FILENO) == 1
+            unreachable = try await TopologyProbe.run(selection.hosts, on: &graph, connection: connection, verbosity: verbosity,
+                                                      live: live, clearLive: resultOnTerminal)
         }
         let text: String
         switch format {

@@ -9,13 +9,24 @@ import RhizomeTopology
 enum TopologyProbe {
     /// Probes `hosts` and overlays the outcome on `graph`. Returns the number
     /// of nodes that failed or could not be reached.
+    ///
+    /// With `live`, the tree is drawn on the terminal as links come up, and taken off
+    /// again when `clearLive` (the result is about to be printed in its place).
     static func run(_ hosts: [ResolvedHost], on graph: inout TopologyGraph, connection: ConnectionOptions,
-                    verbosity: Int) async throws -> Int {
-        var logger = Logger(label: "rhizome")
+                    verbosity: Int, live: Bool = false, clearLive: Bool = true) async throws -> Int {
+        let progress = live ? LiveProgress.start(graph: graph, phase: "probe of \(hosts.count) host\(hosts.count == 1 ? "" : "s")",
+                                                  tasks: false)
+            : nil
+        defer { progress?.finish(keepingFrame: !clearLive) }
+        var logger = progress.map { progress in Logger(label: "rhizome") { _ in LiveLogHandler(progress: progress) } }
+            ?? Logger(label: "rhizome")
         logger.logLevel = verbosity >= 3 ? .debug : (verbosity >= 1 ? .info : .warning)
-        let controller = try Controller(options: connection.controllerOptions(), agentPath: AgentLocator.locate(),
+        var options = connection.controllerOptions()
+        options.linkEvents = progress?.linkEvents
+        let controller = try Controller(options: options, agentPath: AgentLocator.locate(),
                                         logger: logger, signerFactory: SignerSetup.factory)
         let outcome = await controller.probe(hosts)
+        progress?.finish(keepingFrame: !clearLive)
         for warning in controller.collectedWarnings { Console.err("[WARNING]: \(warning)") }
         await controller.shutdown()
         graph.overlay(probe: figures(outcome), elapsedSeconds: outcome.elapsed)

@@ -417,7 +417,8 @@ private struct LiveLayout {
         let clock = snapshot.stopped
             ? "done in " + TopologyFormat.duration(milliseconds: snapshot.elapsed * 1000)
             : Self.clock(Int(snapshot.elapsed))
-        let counts = snapshot.counts.ordered
+        // A view of links only has them counted on the controller's line.
+        let counts = snapshot.tasks ? snapshot.counts.ordered : []
         let all = counts.map { count($0.count, $0.category) }
         let nonzero = counts.filter { $0.count > 0 }.map { count($0.count, $0.category) }
         let phase = snapshot.phase.map { paint.bold($0) }

@@ -126,6 +126,8 @@ public struct LiveSnapshot: Sendable {
     public var stopped: Bool
     /// Changes with every event that changed something.
     public var version: Int
+    /// False for a view of links only (a probe): the header counts no task states.
+    public var tasks: Bool = true
 
     /// Hosts (targets and relay+targets) by category.
     public var counts: LiveCounts {
@@ -140,6 +142,8 @@ public struct LiveSnapshot: Sendable {
 /// The state of a run as the live view shows it, fed by events from any thread.
 public final class LiveState: Sendable {
     public let graph: TopologyGraph
+    /// False for a view of links only: see `LiveSnapshot.tasks`.
+    public let tasks: Bool
     private let clock: @Sendable () -> Double
     private let origin: Double
     private let index: [String: Int]
@@ -153,8 +157,10 @@ public final class LiveState: Sendable {
     }
 
     /// `clock` gives seconds on a monotonic clock; the system's uptime unless a test brings its own.
-    public init(graph: TopologyGraph, clock: @escaping @Sendable () -> Double = { ProcessInfo.processInfo.systemUptime }) {
+    public init(graph: TopologyGraph, tasks: Bool = true,
+                clock: @escaping @Sendable () -> Double = { ProcessInfo.processInfo.systemUptime }) {
         self.graph = graph
+        self.tasks = tasks
         self.clock = clock
         self.origin = clock()
         self.index = graph.index()
@@ -186,7 +192,7 @@ public final class LiveState: Sendable {
         let now = self.now
         return mutable.withLock { state in
             LiveSnapshot(graph: graph, nodes: state.nodes, phase: state.phase, elapsed: state.stoppedAt ?? now,
-                         stopped: state.stoppedAt != nil, version: state.version)
+                         stopped: state.stoppedAt != nil, version: state.version, tasks: tasks)
         }
     }
 

@@ -43,9 +43,11 @@ public final class LiveView: Sendable {
     }
 
     /// Draws on `output`, a terminal whose size is read from it on every frame.
-    public convenience init(graph: TopologyGraph, output: FileHandle = .standardError, colour: Bool, interval: Double = 0.1) {
+    /// `tasks: false` for a view of links only (a probe).
+    public convenience init(graph: TopologyGraph, tasks: Bool = true, output: FileHandle = .standardError, colour: Bool,
+                            interval: Double = 0.1) {
         let fd = output.fileDescriptor
-        self.init(state: LiveState(graph: graph), colour: colour, interval: interval,
+        self.init(state: LiveState(graph: graph, tasks: tasks), colour: colour, interval: interval,
                   size: { LiveTerminal.size(fd) }, write: { LiveTerminal.write($0, to: fd) })
     }
 
@@ -111,9 +113,10 @@ public final class LiveView: Sendable {
     }
 
     /// Stops redrawing, draws the last frame (the clock stopped) and leaves it on screen,
-    /// with the cursor shown again below it. Later calls do nothing. A started view keeps
-    /// its thread, and the cursor hidden, until this is called.
-    public func finish() {
+    /// with the cursor shown again below it; or, without `keepingFrame`, takes the frame off
+    /// the screen (for a command that prints its full result in its place). Later calls do
+    /// nothing. A started view keeps its thread, and the cursor hidden, until this is called.
+    public func finish(keepingFrame: Bool = true) {
         let ticking = screen.withLock { screen -> Bool? in
             guard screen.stage == .live, !screen.stopping else { return nil }
             screen.stopping = true
@@ -126,7 +129,12 @@ public final class LiveView: Sendable {
         }
         state.stop()
         screen.withLock { screen in
-            draw(&screen)
+            if keepingFrame {
+                draw(&screen)
+            } else {
+                // Back to where the frame starts, and everything below cleared.
+                write(rewind(&screen) + "\u{1B}[J")
+            }
             write(LiveTerminal.showCursor)
             screen.stage = .finished
             // The last frame stays: what is printed from now on goes below it.

@@ -68,6 +68,19 @@ struct LiveIntegrationTests {
         #expect(frame.contains { $0.contains("t01  CHANGED") }, "\(frame)")
     }
 
+    @Test("topology --probe --live: links drawn as they come up, then the result in the frame's place")
+    func probeLive() throws {
+        let (status, screen) = try onTerminal(["topology", "-i", tree, "branch2", "--probe", "--live"])
+        #expect(status == 0, "\(screen)")
+        #expect(screen.contains("probe of 4 hosts") && screen.contains("links up"))
+        // After the frame is taken off (cursor shown again), the full tree follows.
+        let result = try #require(screen.components(separatedBy: "\u{1B}[?25h").last)
+        #expect(!result.contains("probe of 4 hosts"))
+        #expect(result.contains("u[01:04]") && result.contains("rtt") && result.contains("agent 0.1.0"), "\(result)")
+        let misuse = try Lab.rhizome(["topology", "-i", tree, "--live"])
+        #expect(misuse.status == 64 && misuse.stderr.contains("use it with --probe"))
+    }
+
     @Test("without a terminal: a warning, and the usual output")
     func withoutTerminal() throws {
         let result = try Lab.rhizome(["exec", "-i", tree, "branch2", "-a", "hostname", "--live"])

@@ -435,6 +435,33 @@ enum Live {
         #expect(screen.cursorShown && !screen.overflowed)
     }
 
+    @Test func aViewOfLinksOnlyCountsNoTasks() throws {
+        let clock = TestClock()
+        let state = LiveState(graph: try TopologyGraph(inventory: Fixtures.inventory("demo")), tasks: false, clock: { clock.now })
+        state.send(.phase("probe of 7 hosts"))
+        state.send(.linkUp("web1", setupMilliseconds: 300))
+        state.send(.linkFailed("edge", reason: "no route"))
+        let frame = Live.frame(state)
+        #expect(frame[0] == "probe of 7 hosts  0s", "\(frame[0])")
+        #expect(frame[1].contains("1/7 links up") && frame[1].contains("1 failed"), "\(frame[1])")
+    }
+
+    @Test func finishingWithoutTheFrameLeavesOnlyWhatWasPrinted() throws {
+        let terminal = TestTerminal()
+        let view = try Self.view("demo", terminal)
+        view.start(ticking: false)
+        view.send(.connecting("web1"))
+        view.tick()
+        view.print("a line of output")
+        view.tick()
+        view.finish(keepingFrame: false)
+        view.print("the result")
+        var screen = ScreenModel(columns: 100)
+        screen.play(terminal.all)
+        #expect(screen.lines == ["a line of output", "the result"])
+        #expect(screen.cursorShown)
+    }
+
     @Test func aClockRedrawsOncePerSecond() throws {
         let clock = TestClock()
         let terminal = TestTerminal()
