@@ -64,23 +64,30 @@ extension Controller {
             for await (node, rtt, waited) in group { pings[node] = (rtt, waited) }
             return pings
         }
+        Self.settle(tree, pings: pings, timeout: pingTimeout, into: &outcome)
+        outcome.tunnels = tunnelHops
+        outcome.elapsed = Clock.seconds() - start
+        return outcome
+    }
+
+    /// Lays the answers to the pings into `outcome`: a node that answered is up; one that did
+    /// not is a failure of its own (a timeout, or its link was lost) when the node in front of
+    /// it answered, and is left out (so, behind that one) when the node in front failed too.
+    static func settle(_ tree: [(handle: AgentHandle, parent: NodeID)], pings: [NodeID: (rtt: Double?, waited: Double)],
+                       timeout: Double, into outcome: inout ProbeOutcome) {
         for (handle, parent) in tree {
             guard let ping = pings[handle.node] else { continue }
             if let rtt = ping.rtt {
                 outcome.up[handle.host] = ProbeOutcome.Up(hello: handle.hello, timings: handle.timings, rtt: rtt)
             } else if parent == .controller || pings[parent]?.rtt != nil {
-                let timedOut = ping.waited >= pingTimeout
+                let timedOut = ping.waited >= timeout
                 outcome.failed[handle.host] = HostUnreachable(
                     host: handle.host,
-                    reason: timedOut ? "the agent came up but did not answer a ping within \(Int(pingTimeout)) s"
+                    reason: timedOut ? "the agent came up but did not answer a ping within \(Int(timeout)) s"
                         : "the agent came up, then its link was lost",
                     cause: timedOut ? .timeout : .linkLost)
             }
-            // Else the node in front failed its ping too: this one is behind it.
         }
-        outcome.tunnels = tunnelHops
-        outcome.elapsed = Clock.seconds() - start
-        return outcome
     }
 
     /// The reason as the failing hop saw it, without the "through X: " prefixes of the hosts behind it.

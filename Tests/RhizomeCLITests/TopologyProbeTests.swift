@@ -58,4 +58,30 @@ struct TopologyProbeTests {
         #expect(command.probe && command.pattern == "web")
         #expect(command.connection.connectTimeout == 3 && command.connection.viaMode == .tunnel && command.connection.forks == 4)
     }
+
+    @Test("pings: a silent agent fails on its own; the ones behind a relay whose link was lost are behind it")
+    func pingsSettle() {
+        func handle(_ name: String, _ node: UInt32) -> AgentHandle {
+            AgentHandle(host: name, node: NodeID(node),
+                        hello: Hello(agentVersion: "0.1.0", imageDigest: [], pid: 1, system: "Linux", release: "6",
+                                     machine: "x86_64", hostname: name, directory: "/tmp"),
+                        timings: LinkTimings())
+        }
+        let tree: [(handle: AgentHandle, parent: NodeID)] = [
+            (handle("bastion1", 1), .controller), (handle("t01", 2), NodeID(1)),
+            (handle("bastion2", 3), .controller), (handle("u01", 4), NodeID(3)), (handle("u02", 5), NodeID(3)),
+            (handle("web1", 6), .controller),
+        ]
+        let pings: [NodeID: (rtt: Double?, waited: Double)] = [
+            NodeID(1): (0.002, 0.002), NodeID(2): (nil, 10),         // t01 silent for the whole timeout
+            NodeID(3): (nil, 0.5), NodeID(4): (nil, 0.5), NodeID(5): (nil, 0.5),  // bastion2's link lost
+            NodeID(6): (0.001, 0.001),
+        ]
+        var outcome = ProbeOutcome()
+        Controller.settle(tree, pings: pings, timeout: 10, into: &outcome)
+        #expect(Set(outcome.up.keys) == ["bastion1", "web1"])
+        #expect(outcome.failed["t01"]?.cause == .timeout)
+        #expect(outcome.failed["bastion2"]?.cause == .linkLost)
+        #expect(outcome.failed["u01"] == nil && outcome.failed["u02"] == nil, "behind bastion2, not failures of their own")
+    }
 }
