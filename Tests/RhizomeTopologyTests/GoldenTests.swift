@@ -53,6 +53,16 @@ enum Golden {
         try Golden.check(graph.renderJSON(), stem + ".json")
     }
 
+    /// The tree lab with a probe in which bastion3 refused its host key.
+    @Test func probe() throws {
+        var graph = try TopologyGraph(inventory: Fixtures.inventory("tree"))
+        graph.overlay(probe: Fixtures.probe(for: graph), elapsedSeconds: 1.25)
+        try Golden.check(graph.renderTree(), "tree-probe.tree.txt")
+        try Golden.check(graph.renderDOT(), "tree-probe.dot")
+        try Golden.check(graph.renderMermaid(), "tree-probe.mmd")
+        try Golden.check(graph.renderJSON(), "tree-probe.json")
+    }
+
     @Test func expandedAndColouredTrees() throws {
         try Golden.check(Self.graph("synthetic", report: false).renderTree(TreeOptions(expand: true)),
                          "synthetic-expanded.tree.txt")
