@@ -421,8 +421,22 @@ private final class TaskHandle: TaskSink {
     }
 
     func taskFinished(_ result: TaskResult) {
-        runtime.send(result, to: requester, stream: id, priority: .bulk)
+        runtime.send(Self.deliverable(result), to: requester, stream: id, priority: .bulk)
         runtime.taskDone(id)
+    }
+
+    /// `result`, or, when it is too large for one message (a module that printed a huge
+    /// JSON result), a failure that says so, with the same times, exit status and counts.
+    static func deliverable(_ result: TaskResult) -> TaskResult {
+        var writer = ByteWriter()
+        result.encode(into: &writer)
+        guard writer.bytes.count > FrameLimits.maxMessage else { return result }
+        var failure = result
+        failure.failed = true
+        failure.data = .map([])
+        failure.message = "the module's result is \(writer.bytes.count) bytes, over the \(FrameLimits.maxMessage >> 20) MiB "
+            + "one message may carry: print less, or write the data to a file on the host"
+        return failure
     }
 
     var isCongested: Bool { runtime.isCongested }

@@ -66,6 +66,8 @@ public struct Envelope: Hashable, Sendable {
 public struct MessageAssembler: Sendable {
     private struct Key: Hashable { var source: NodeID; var stream: UInt32; var type: UInt8 }
     private var partial: [Key: [UInt8]] = [:]
+    /// Bytes held in `partial`.
+    private var partialBytes = 0
 
     public init() {}
 
@@ -79,12 +81,18 @@ public struct MessageAssembler: Sendable {
         let key = Key(source: header.source, stream: header.stream, type: header.type)
         if header.flags.contains(.more) || partial[key] != nil {
             var body = partial.removeValue(forKey: key) ?? []
+            partialBytes -= body.count
             guard body.count + frame.payload.count <= FrameLimits.maxMessage else {
                 throw WireError(.oversizedMessage(body.count + frame.payload.count))
             }
             body.append(contentsOf: frame.payload)
             if header.flags.contains(.more) {
+                guard partial.count < FrameLimits.maxPartialMessages,
+                      partialBytes + body.count <= FrameLimits.maxPartialBytes else {
+                    throw WireError(.tooManyPartialMessages(count: partial.count + 1, bytes: partialBytes + body.count))
+                }
                 partial[key] = body
+                partialBytes += body.count
                 return nil
             }
             return Envelope(type: header.type, destination: header.destination, source: header.source,
@@ -97,5 +105,6 @@ public struct MessageAssembler: Sendable {
     /// Drops partial messages from a node whose link went away.
     public mutating func forget(source: NodeID) {
         partial = partial.filter { $0.key.source != source }
+        partialBytes = partial.values.reduce(0) { $0 + $1.count }
     }
 }

@@ -12,6 +12,14 @@ public enum FrameLimits {
     /// Largest message reassembled from chunks. Bulk data (files, payloads, output)
     /// travels as many messages, never as one.
     public static let maxMessage = 16 << 20
+    /// Messages one link may have half-received at once (each stream of each source
+    /// and type is one). Empty frames with `more` set must not grow a table forever.
+    public static let maxPartialMessages = 4096
+    /// Bytes of all half-received messages of one link together.
+    public static let maxPartialBytes = 8 * maxMessage
+    /// Elements room is made for ahead of decoding a list: a peer's count is a claim, and
+    /// a list of one-byte elements claiming 16 M of them must not cost gigabytes up front.
+    public static let maxReservedElements = 1024
     /// Deepest nesting accepted in a `WireValue`.
     public static let maxValueDepth = 64
 }

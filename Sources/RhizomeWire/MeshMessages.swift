@@ -238,7 +238,7 @@ extension ByteReader {
     public mutating func readStringList() throws(WireError) -> [String] {
         let count = try readLength(limit: remaining)
         var list: [String] = []
-        list.reserveCapacity(count)
+        list.reserveCapacity(min(count, FrameLimits.maxReservedElements))
         for _ in 0 ..< count { list.append(try readString()) }
         return list
     }

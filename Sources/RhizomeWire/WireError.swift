@@ -9,6 +9,9 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case oversizedFrame(UInt32)
         /// A reassembled message would exceed `FrameLimits.maxMessage`.
         case oversizedMessage(Int)
+        /// A link's half-received messages would exceed `FrameLimits.maxPartialMessages`
+        /// in number or `FrameLimits.maxPartialBytes` in bytes.
+        case tooManyPartialMessages(count: Int, bytes: Int)
         /// The stream ended in the middle of a frame.
         case truncatedFrame(buffered: Int)
         /// Flags or reserved bits that this version does not define are set.
@@ -33,6 +36,9 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
             return "frame payload of \(length) bytes exceeds the limit of \(FrameLimits.maxFramePayload)"
         case .oversizedMessage(let length):
             return "message of \(length) bytes exceeds the limit of \(FrameLimits.maxMessage)"
+        case .tooManyPartialMessages(let count, let bytes):
+            return "\(count) half-received messages of \(bytes) bytes exceed the limits of "
+                + "\(FrameLimits.maxPartialMessages) messages and \(FrameLimits.maxPartialBytes) bytes"
         case .truncatedFrame(let buffered):
             return "stream ended inside a frame (\(buffered) bytes buffered)"
         case .unknownFlags(let flags):

@@ -176,13 +176,14 @@ extension WireValue {
             // Every element takes at least one byte, which bounds the count.
             let count = try reader.readLength(limit: reader.remaining)
             var elements: [WireValue] = []
-            elements.reserveCapacity(count)
+            // A count is a claim: room grows with the elements that really arrive.
+            elements.reserveCapacity(min(count, FrameLimits.maxReservedElements))
             for _ in 0 ..< count { elements.append(try WireValue(from: &reader, depth: depth + 1)) }
             self = .list(elements)
         case .map:
             let count = try reader.readLength(limit: reader.remaining / 2)
             var pairs: [(String, WireValue)] = []
-            pairs.reserveCapacity(count)
+            pairs.reserveCapacity(min(count, FrameLimits.maxReservedElements))
             for _ in 0 ..< count {
                 let key = try reader.readString()
                 pairs.append((key, try WireValue(from: &reader, depth: depth + 1)))

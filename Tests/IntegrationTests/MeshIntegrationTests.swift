@@ -140,6 +140,20 @@ struct MeshIntegrationTests {
         #expect(broken.status == 2)
         #expect(broken.stdout.contains("module broken did not print a JSON result"))
         #expect(broken.stdout.contains("oops, no json"))
+        // A result too large for one message fails its host with a clear reason; the agent stays up.
+        try #"""
+            #!/bin/sh
+            printf '{"changed": false, "blob": "'
+            head -c 20000000 /dev/zero | tr '\0' a
+            printf '"}\n'
+
+            """#
+            .write(toFile: library + "/bigjson", atomically: true, encoding: .utf8)
+        chmod(library + "/bigjson", 0o755)
+        let big = try Lab.rhizome(["exec", "-i", tree, "t01", "-M", library, "-m", "bigjson"])
+        #expect(big.status == 2, "\(big.stdout.prefix(500))")
+        #expect(big.stdout.contains("t01 | FAILED!") && big.stdout.contains("over the 16 MiB one message may carry"),
+                "\(big.stdout.prefix(500))")
         // Nothing of the module stays on the target.
         #expect(try Lab.scratchFiles("tree", "t01") == [])
     }

@@ -102,6 +102,37 @@ struct EnvelopeTests {
         #expect(assembler.pendingCount == 0)
     }
 
+    @Test("a link holds a bounded number of half-received messages, of bounded size together")
+    func partialMessagesBounded() throws {
+        func frame(_ payload: [UInt8], stream: UInt32, more: Bool = true) -> Frame {
+            Frame(type: 11, flags: more ? .more : [], destination: .controller, source: NodeID(3), stream: stream,
+                  payload: payload)
+        }
+        // Empty frames with `more` on ever new streams: the table stops growing.
+        var assembler = MessageAssembler()
+        for stream in 0 ..< UInt32(FrameLimits.maxPartialMessages) { #expect(try assembler.push(frame([], stream: stream)) == nil) }
+        let count = caught { () throws(WireError) in try assembler.push(frame([], stream: 1 << 30)) }
+        #expect(count == WireError(.tooManyPartialMessages(count: FrameLimits.maxPartialMessages + 1, bytes: 0)))
+        // A message on a stream already open still completes.
+        #expect(try assembler.push(frame([1, 2], stream: 5, more: false))?.body == [1, 2])
+
+        // Large partial messages on many streams: bounded in bytes.
+        var big = MessageAssembler()
+        let chunk = [UInt8](repeating: 1, count: FrameLimits.maxFramePayload)
+        let fits = FrameLimits.maxPartialBytes / chunk.count
+        for stream in 0 ..< UInt32(fits) { #expect(try big.push(frame(chunk, stream: stream)) == nil) }
+        let bytes = caught { () throws(WireError) in try big.push(frame([9], stream: 0)) }
+        #expect(bytes == WireError(.tooManyPartialMessages(count: fits, bytes: FrameLimits.maxPartialBytes + 1)))
+        // Completing messages frees their bytes.
+        var freed = MessageAssembler()
+        for round in 0 ..< 3 * fits {
+            let stream = UInt32(round % 8)
+            #expect(try freed.push(frame(chunk, stream: stream)) == nil)
+            #expect(try freed.push(frame([], stream: stream, more: false))?.body.count == chunk.count)
+        }
+        #expect(freed.pendingCount == 0)
+    }
+
     @Test("forget(source:) drops only that node's partial messages")
     func forget() throws {
         var assembler = MessageAssembler()
