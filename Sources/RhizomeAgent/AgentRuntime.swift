@@ -338,6 +338,19 @@ final class AgentRuntime: LinkDelegate {
         parent.send(Envelope(message, destination: destination, source: node, stream: stream), priority: priority)
     }
 
+    /// A task's result, or, when it is too large for one message (a module that printed a
+    /// huge JSON result), a failure that says so, with the same times, exit status and counts.
+    fileprivate func sendResult(_ result: TaskResult, to destination: NodeID, stream: UInt32) {
+        let envelope = Envelope(result, destination: destination, source: node, stream: stream)
+        guard envelope.body.count > FrameLimits.maxMessage else { return parent.send(envelope, priority: .bulk) }
+        var failure = result
+        failure.failed = true
+        failure.data = .map([])
+        failure.message = "the module's result is \(envelope.body.count) bytes, over the \(FrameLimits.maxMessage >> 20) MiB "
+            + "one message may carry: print less, or write the data to a file on the host"
+        send(failure, to: destination, stream: stream, priority: .bulk)
+    }
+
     fileprivate func taskDone(_ id: UInt32) {
         tasks[id] = nil
     }
@@ -421,22 +434,8 @@ private final class TaskHandle: TaskSink {
     }
 
     func taskFinished(_ result: TaskResult) {
-        runtime.send(Self.deliverable(result), to: requester, stream: id, priority: .bulk)
+        runtime.sendResult(result, to: requester, stream: id)
         runtime.taskDone(id)
-    }
-
-    /// `result`, or, when it is too large for one message (a module that printed a huge
-    /// JSON result), a failure that says so, with the same times, exit status and counts.
-    static func deliverable(_ result: TaskResult) -> TaskResult {
-        var writer = ByteWriter()
-        result.encode(into: &writer)
-        guard writer.bytes.count > FrameLimits.maxMessage else { return result }
-        var failure = result
-        failure.failed = true
-        failure.data = .map([])
-        failure.message = "the module's result is \(writer.bytes.count) bytes, over the \(FrameLimits.maxMessage >> 20) MiB "
-            + "one message may carry: print less, or write the data to a file on the host"
-        return failure
     }
 
     var isCongested: Bool { runtime.isCongested }

@@ -506,13 +506,6 @@ public final class Controller: Sendable {
 
     /// Runs `request` on the agent of `handle` and waits for its result.
     public func run(_ request: RunTask, on handle: AgentHandle) async -> TaskOutcome {
-        var writer = ByteWriter()
-        request.encode(into: &writer)
-        guard writer.bytes.count <= FrameLimits.maxMessage else {
-            return TaskOutcome(host: handle.host, status: .failed,
-                               message: "the task's arguments are \(writer.bytes.count) bytes, over the "
-                                   + "\(FrameLimits.maxMessage >> 20) MiB one message may carry: send large content as a file (copy src=)")
-        }
         let stream = nextStream.add(1, ordering: .relaxed).oldValue
         let core = core
         let start = Clock.seconds()

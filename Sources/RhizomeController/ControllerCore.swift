@@ -109,8 +109,16 @@ final class ControllerCore: LinkDelegate {
             continuation.resume(returning: .unreachable(handle.host, "link to \(handle.host) lost: \(reason)"))
             return
         }
+        let envelope = Envelope(request, destination: handle.node, source: .controller, stream: stream)
+        guard envelope.body.count <= FrameLimits.maxMessage else {
+            continuation.resume(returning: TaskOutcome(
+                host: handle.host, status: .failed,
+                message: "the task's arguments are \(envelope.body.count) bytes, over the \(FrameLimits.maxMessage >> 20) MiB "
+                    + "one message may carry: send large content as a file (copy src=)"))
+            return
+        }
         tasks[handle.node, default: [:]][stream] = PendingTask(host: handle.host, continuation: continuation)
-        link.send(Envelope(request, destination: handle.node, source: .controller, stream: stream))
+        link.send(envelope)
     }
 
     func ping(_ node: NodeID, timeout: Double? = nil, continuation: CheckedContinuation<Bool, Never>) {
