@@ -62,7 +62,6 @@ struct ExecCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logLevel: Logger.Level = verbosity >= 3 ? .debug : (verbosity >= 1 ? .info : .warning)
 
         let loaded = try inventory.load()
         for warning in loaded.warnings { Console.err("[WARNING]: \(warning)") }
@@ -86,9 +85,7 @@ struct ExecCommand: AsyncParsableCommand {
                                                   phase: "\(module) on \(hosts.count) host\(hosts.count == 1 ? "" : "s")") : nil
         defer { progress?.finish() }
         // While the tree is drawn, log lines go above it rather than through it.
-        var logger = progress.map { progress in Logger(label: "rhizome") { _ in LiveLogHandler(progress: progress) } }
-            ?? Logger(label: "rhizome")
-        logger.logLevel = logLevel
+        let logger = Logger.rhizome(verbosity: verbosity, progress: progress)
         var controllerOptions = connection.controllerOptions()
         controllerOptions.linkEvents = progress?.linkEvents
         let controller = try Controller(options: controllerOptions, agentPath: AgentLocator.locate(),

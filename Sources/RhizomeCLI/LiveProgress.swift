@@ -120,6 +120,16 @@ private enum InterruptCleanup {
     }
 }
 
+extension Logger {
+    /// The command's logger at `-v` level `verbosity`: while `progress` draws, its lines go above the tree.
+    static func rhizome(verbosity: Int, progress: LiveProgress?) -> Logger {
+        var logger = progress.map { progress in Logger(label: "rhizome") { _ in LiveLogHandler(progress: progress) } }
+            ?? Logger(label: "rhizome")
+        logger.logLevel = verbosity >= 3 ? .debug : (verbosity >= 1 ? .info : .warning)
+        return logger
+    }
+}
+
 /// Log messages of a live run, one line each, printed through the live view.
 struct LiveLogHandler: LogHandler {
     let progress: LiveProgress

@@ -18,9 +18,7 @@ enum TopologyProbe {
                                                   tasks: false)
             : nil
         defer { progress?.finish(keepingFrame: !clearLive) }
-        var logger = progress.map { progress in Logger(label: "rhizome") { _ in LiveLogHandler(progress: progress) } }
-            ?? Logger(label: "rhizome")
-        logger.logLevel = verbosity >= 3 ? .debug : (verbosity >= 1 ? .info : .warning)
+        let logger = Logger.rhizome(verbosity: verbosity, progress: progress)
         var options = connection.controllerOptions()
         options.linkEvents = progress?.linkEvents
         let controller = try Controller(options: options, agentPath: AgentLocator.locate(),
