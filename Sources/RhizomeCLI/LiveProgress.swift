@@ -46,7 +46,7 @@ final class LiveProgress: Sendable {
             switch event {
             case .connecting(let host): view.send(.connecting(host))
             case .up(let host, let t):
-                view.send(.linkUp(host, setupMilliseconds: (t.handshake + t.authentication + t.bootstrap) * 1000))
+                view.send(.linkUp(host, setupMilliseconds: t.total * 1000))
             case .failed(let failure): view.send(.linkFailed(failure.hop, reason: failure.cause.rawValue))
             }
         }

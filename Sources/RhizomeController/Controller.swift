@@ -101,14 +101,13 @@ public final class Controller: Sendable {
     public var tunnelHops: [String: LinkTimings] { tunnelTimings.withLock { $0 } }
 
     /// Tells `options.linkEvents` that the link to `host` is being set up, then how it went.
-    private func observed<T: Sendable>(_ host: String, _ body: () async -> Result<T, HostUnreachable>) async -> Result<T, HostUnreachable> {
+    private func observed<T: TimedLink>(_ host: String, _ body: () async -> Result<T, HostUnreachable>) async -> Result<T, HostUnreachable> {
         guard let report = options.linkEvents else { return await body() }
         report(.connecting(host: host))
         let result = await body()
         switch result {
         case .success(let value):
-            let timings = (value as? AgentHandle)?.timings ?? tunnelTimings.withLock { $0[host] } ?? LinkTimings()
-            report(.up(host: host, timings: timings))
+            report(.up(host: host, timings: value.timings))
         case .failure(let error):
             report(.failed(error))
         }
@@ -247,7 +246,7 @@ public final class Controller: Sendable {
             let timings = box.value.timings
             tunnelTimings.withLock { $0[step.name] = timings }
             do {
-                return .success(try TunnelHost(session: Transferable(box.value.session), name: step.name))
+                return .success(try TunnelHost(session: Transferable(box.value.session), name: step.name, timings: timings))
             } catch {
                 return .failure(HostUnreachable(host: step.name, reason: "cannot start a tunnel: \(error)"))
             }
@@ -696,3 +695,12 @@ final class LoopConfined<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
 }
+
+/// A link that is up, with how long it took: an agent, or a tunnel hop's session.
+protocol TimedLink: Sendable {
+    var timings: LinkTimings { get }
+}
+
+extension AgentHandle: TimedLink {}
+extension TunnelHost: TimedLink {}
+

@@ -15,12 +15,15 @@ import RhizomeSSH
 /// thread per session), which runs a small event loop pumping every channel.
 public final class TunnelHost: @unchecked Sendable {
     public let name: String
+    /// How long the session to the bastion took to open.
+    public let timings: LinkTimings
     private let loop: EventLoop
     private let state: State
 
     /// Takes over an authenticated session and starts serving tunnels through it.
-    public init(session: Transferable<SSHSession>, name: String) throws {
+    public init(session: Transferable<SSHSession>, name: String, timings: LinkTimings = LinkTimings()) throws {
         self.name = name
+        self.timings = timings
         let loop = try EventLoop()
         self.loop = loop
         let state = State(session: session.value, loop: loop, name: name)
