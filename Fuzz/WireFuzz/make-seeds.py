@@ -77,7 +77,7 @@ run_task = (string("command") + args + varint(2) + string("LANG") + string("C") 
             + string("/bin") + struct.pack(">d", 30.0) + struct.pack(">Q", 1 << 20))
 task_output = b"\x01" + string("hello\n")
 task_result = (b"\x01" + struct.pack(">i", 0) + b"\x00" + struct.pack(">qq", 1, 2) + b"\x01\x00"
-               + string("ok") + struct.pack(">QQ", 0, 5) + v_map([("ping", v_string("pong"))]))
+               + string("ok") + struct.pack(">QQQQ", 0, 5, 6, 0) + v_map([("ping", v_string("pong"))]))
 
 
 

@@ -61,11 +61,10 @@ final class AgentRuntime: LinkDelegate {
         PayloadService(node: node, parent: parent.peer, cacheCapacity: Int(clamping: cacheBytes)) { [unowned self] destination, stream, message in
             let envelope = Envelope(type: type(of: message).messageType.rawValue, destination: destination, source: self.node,
                                     stream: stream, body: message.encodedBody)
-            let priority: Link.Priority = envelope.messageType == .payloadChunk ? .bulk : .control
             if destination == self.parent.peer {
-                self.parent.send(envelope, priority: priority)
+                self.parent.send(envelope)
             } else {
-                self.children[destination]?.link.send(envelope, priority: priority)
+                self.children[destination]?.link.send(envelope)
             }
         }
     }
@@ -89,6 +88,7 @@ final class AgentRuntime: LinkDelegate {
     func linkDidDrain(_ link: Link) {
         guard link === parent else { return }
         for handle in tasks.values { handle.running?.resume() }
+        resumeChildren()
     }
 
     func link(_ link: Link, didCloseWith reason: String?) {
@@ -98,6 +98,7 @@ final class AgentRuntime: LinkDelegate {
         }
         let child = link.peer
         guard let record = children.removeValue(forKey: child) else { return }
+        pausedChildren.remove(child)
         payloads.childGone(child)
         let lost = routes.removeSubtree(of: child)
         guard !exiting else {
@@ -188,7 +189,7 @@ final class AgentRuntime: LinkDelegate {
                  to: .controller, stream: 0)
             return
         }
-        child.link.send(envelope, priority: Self.priority(of: envelope))
+        child.link.send(envelope)
     }
 
     // MARK: From children
@@ -237,13 +238,31 @@ final class AgentRuntime: LinkDelegate {
         } catch {
             return link.close(reason: "bad \(type) from node \(child.rawValue): \(error)")
         }
-        parent.send(envelope, priority: Self.priority(of: envelope))
+        parent.send(envelope)
+        if isCongested { pause(child) }
     }
 
-    static func priority(of envelope: Envelope) -> Link.Priority {
-        switch envelope.messageType {
-        case .taskOutput, .payloadChunk: return .bulk
-        default: return .control
+    // MARK: Back-pressure
+
+    /// Children whose links are not read while the parent link is congested.
+    /// Their agents then fill their own links and pause their tasks' pipes,
+    /// so a slow link upstream holds back output at its source instead of in
+    /// a relay's memory.
+    private var pausedChildren: Set<NodeID> = []
+
+    private func pause(_ child: NodeID) {
+        guard let link = children[child]?.link, pausedChildren.insert(child).inserted else { return }
+        link.transport.setReading(false)
+    }
+
+    private func resumeChildren() {
+        guard !pausedChildren.isEmpty, !isCongested else { return }
+        let paused = pausedChildren
+        pausedChildren.removeAll()
+        for id in paused {
+            guard let child = children[id] else { continue }
+            child.link.heard()
+            child.link.transport.setReading(true)
         }
     }
 
@@ -334,21 +353,21 @@ final class AgentRuntime: LinkDelegate {
                                               context: ModuleContext(payloads: fetchAdapter, workDirectory: workDirectory))
     }
 
-    func send<M: WireMessage>(_ message: M, to destination: NodeID, stream: UInt32, priority: Link.Priority = .control) {
-        parent.send(Envelope(message, destination: destination, source: node, stream: stream), priority: priority)
+    func send<M: WireMessage>(_ message: M, to destination: NodeID, stream: UInt32) {
+        parent.send(Envelope(message, destination: destination, source: node, stream: stream))
     }
 
     /// A task's result, or, when it is too large for one message (a module that printed a
     /// huge JSON result), a failure that says so, with the same times, exit status and counts.
     fileprivate func sendResult(_ result: TaskResult, to destination: NodeID, stream: UInt32) {
         let envelope = Envelope(result, destination: destination, source: node, stream: stream)
-        guard envelope.body.count > FrameLimits.maxMessage else { return parent.send(envelope, priority: .bulk) }
+        guard envelope.body.count > FrameLimits.maxMessage else { return parent.send(envelope) }
         var failure = result
         failure.failed = true
         failure.data = .map([])
         failure.message = "the module's result is \(envelope.body.count) bytes, over the \(FrameLimits.maxMessage >> 20) MiB "
             + "one message may carry: print less, or write the data to a file on the host"
-        send(failure, to: destination, stream: stream, priority: .bulk)
+        send(failure, to: destination, stream: stream)
     }
 
     fileprivate func taskDone(_ id: UInt32) {
@@ -363,19 +382,32 @@ final class AgentRuntime: LinkDelegate {
 
     // MARK: Liveness and exit
 
-    /// Pings children (their keepalive) and leaves when the parent went silent.
+    /// Pings the children every interval (their pongs, like the parent's
+    /// pings, keep each link heard); a child that stays silent is cut off
+    /// and its subtree reported down, and a silent parent means nobody can
+    /// use our results, so the agent leaves.
     private func keepalive(every interval: Double) {
         loop.schedule(after: interval) { [weak self] in
             guard let self else { return }
-            if Clock.seconds() - self.lastHeardFromParent > interval * 4 {
-                StandardError.write("rhizome-agent: parent silent for \(Int(interval * 4)) s, exiting\n")
+            let limit = interval * Link.silentIntervalsBeforeDead
+            if Clock.seconds() - self.lastHeardFromParent > limit {
+                StandardError.write("rhizome-agent: parent silent for \(Self.seconds(limit)) s, exiting\n")
                 return self.exitNow()
             }
             for (id, child) in self.children {
+                if !self.pausedChildren.contains(id) && child.link.silence > limit {
+                    child.link.close(reason: "no word from \(child.name) for \(Self.seconds(child.link.silence)) s "
+                                     + "(keepalive every \(Self.seconds(interval)) s)")
+                    continue
+                }
                 child.link.send(Envelope(Ping(nonce: 0), destination: id, source: self.node))
             }
             self.keepalive(every: interval)
         }
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value >= 10 || value == value.rounded() ? "\(Int(value.rounded()))" : "\((value * 10).rounded() / 10)"
     }
 
     private func protocolFailure(_ message: String) {
@@ -429,11 +461,19 @@ private final class TaskHandle: TaskSink {
         self.runtime = runtime
     }
 
+    /// Output bytes sent so far; the result carries them so that the
+    /// controller can tell that it has all of the output.
+    private var sent: [OutputStream: UInt64] = [:]
+
     func taskOutput(_ stream: OutputStream, _ data: [UInt8]) {
-        runtime.send(TaskOutput(stream: stream, data: data), to: requester, stream: id, priority: .bulk)
+        sent[stream, default: 0] += UInt64(data.count)
+        runtime.send(TaskOutput(stream: stream, data: data), to: requester, stream: id)
     }
 
     func taskFinished(_ result: TaskResult) {
+        var result = result
+        result.stdoutBytes = sent[.stdout] ?? 0
+        result.stderrBytes = sent[.stderr] ?? 0
         runtime.sendResult(result, to: requester, stream: id)
         runtime.taskDone(id)
     }

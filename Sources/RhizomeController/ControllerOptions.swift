@@ -23,8 +23,10 @@ public struct ControllerOptions: Sendable {
     public var user: String?
     /// Identity files tried when the host names none.
     public var identityFiles: [String] = []
-    /// Seconds between keepalives on every link (SSH keepalives and agent pings).
-    public var keepaliveInterval: Int = 15
+    /// Seconds between keepalives on every link (SSH keepalives and agent
+    /// pings). A link silent for `Link.silentIntervalsBeforeDead` times this
+    /// is declared dead at either end.
+    public var keepaliveInterval: Int = 5
     /// Overrides every host's `rhizome_via_mode` (relay through agents, or tunnel like ProxyJump).
     public var viaModeOverride: ConnectionSpec.ViaMode?
     /// Keep the agent and payloads in this directory on every target between

@@ -61,7 +61,7 @@ public struct Welcome: WireMessage, Hashable {
     public var parent: NodeID
     /// Seconds between keepalives, 0 for none. The parent pings the agent every
     /// interval (a relay pings each of its children as often), and the agent
-    /// exits once it has heard nothing from its parent for four intervals.
+    /// exits once it has heard nothing from its parent for three intervals.
     public var keepaliveInterval: UInt32
     /// Verbosity of `Log` messages the agent sends (0 = errors only … 4 = trace).
     public var logLevel: UInt8

@@ -100,12 +100,16 @@ public struct TaskResult: WireMessage, Hashable {
     /// Bytes dropped by the output cap.
     public var stdoutDropped: UInt64
     public var stderrDropped: UInt64
+    /// Bytes of each stream sent as `TaskOutput` before this result, so the
+    /// receiver can tell it has all of them.
+    public var stdoutBytes: UInt64
+    public var stderrBytes: UInt64
     /// Module-specific result fields (`ping: pong`, …).
     public var data: WireValue
 
     public init(rc: Int32? = nil, signal: Int32? = nil, start: Int64 = 0, end: Int64 = 0, changed: Bool = false,
                 failed: Bool = false, message: String = "", stdoutDropped: UInt64 = 0, stderrDropped: UInt64 = 0,
-                data: WireValue = .map([])) {
+                stdoutBytes: UInt64 = 0, stderrBytes: UInt64 = 0, data: WireValue = .map([])) {
         self.rc = rc
         self.signal = signal
         self.start = start
@@ -115,6 +119,8 @@ public struct TaskResult: WireMessage, Hashable {
         self.message = message
         self.stdoutDropped = stdoutDropped
         self.stderrDropped = stderrDropped
+        self.stdoutBytes = stdoutBytes
+        self.stderrBytes = stderrBytes
         self.data = data
     }
 
@@ -128,6 +134,8 @@ public struct TaskResult: WireMessage, Hashable {
         message = try reader.readString()
         stdoutDropped = try reader.readInteger()
         stderrDropped = try reader.readInteger()
+        stdoutBytes = try reader.readInteger()
+        stderrBytes = try reader.readInteger()
         data = try WireValue(from: &reader)
     }
 
@@ -143,6 +151,8 @@ public struct TaskResult: WireMessage, Hashable {
         writer.writeString(message)
         writer.writeInteger(stdoutDropped)
         writer.writeInteger(stderrDropped)
+        writer.writeInteger(stdoutBytes)
+        writer.writeInteger(stderrBytes)
         data.encode(into: &writer)
     }
 }

@@ -50,9 +50,9 @@ struct LinkTests {
         a.start(on: loop, delegate: sender)
         b.start(on: loop, delegate: receiver)
         let big = [UInt8]((0 ..< 3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
-        a.send(Envelope(TaskOutput(stream: .stdout, data: big), destination: NodeID(1), source: .controller, stream: 5), priority: .bulk)
+        a.send(Envelope(TaskOutput(stream: .stdout, data: big), destination: NodeID(1), source: .controller, stream: 5))
         a.send(Envelope(Ping(nonce: 1), destination: NodeID(1), source: .controller))
-        a.send(Envelope(TaskOutput(stream: .stderr, data: [1]), destination: NodeID(1), source: .controller, stream: 5), priority: .bulk)
+        a.send(Envelope(TaskOutput(stream: .stderr, data: [1]), destination: NodeID(1), source: .controller, stream: 5))
         runLoop(loop)
         try #require(receiver.envelopes.count == 3)
         #expect(receiver.envelopes.map(\.messageType) == [.ping, .taskOutput, .taskOutput])
@@ -72,8 +72,7 @@ struct LinkTests {
         b.start(on: loop, delegate: receiver)
         for index in 0 ..< 8 {
             let chunk = [UInt8](repeating: UInt8(index), count: 1 << 20)
-            a.send(Envelope(TaskOutput(stream: .stdout, data: chunk), destination: NodeID(1), source: .controller, stream: UInt32(index)),
-                   priority: .bulk)
+            a.send(Envelope(TaskOutput(stream: .stdout, data: chunk), destination: NodeID(1), source: .controller, stream: UInt32(index)))
         }
         a.send(Envelope(Ping(nonce: 9), destination: NodeID(1), source: .controller))
         runLoop(loop)

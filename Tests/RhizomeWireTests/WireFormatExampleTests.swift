@@ -121,6 +121,7 @@ struct WireFormatExampleTests {
         let result = TaskResult(rc: 0, start: 1, end: 2, changed: true, data: [:])
         #expect(result.encodedBody == hex("""
             01 00 00 00 00  00  00 00 00 00 00 00 00 01  00 00 00 00 00 00 00 02  01 00  00
+            00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00
             00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  08 00
             """))
     }
