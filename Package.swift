@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "RhizomeStoreTests", dependencies: ["RhizomeStore"]),
         .testTarget(name: "RhizomeSSHTests", dependencies: ["RhizomeSSH"]),
         .testTarget(name: "RhizomeMeshTests", dependencies: ["RhizomeMesh", "RhizomeSSH", "RhizomeWire"]),
-        .testTarget(name: "RhizomeModulesTests", dependencies: ["RhizomeModules", "RhizomeWire", "RhizomeIO"]),
+        .testTarget(name: "RhizomeModulesTests", dependencies: ["RhizomeModules", "RhizomeWire", "RhizomeIO", "RhizomeStore"]),
         .testTarget(name: "RhizomeInventoryTests", dependencies: ["RhizomeInventory"], resources: [.copy("Corpus")]),
         .testTarget(name: "RhizomeTopologyTests", dependencies: ["RhizomeTopology", "RhizomeInventory"], resources: [.copy("Golden")]),
         .testTarget(name: "RhizomeCLITests", dependencies: ["RhizomeCLI", "RhizomeController", "RhizomeMesh", "RhizomeTopology"]),
