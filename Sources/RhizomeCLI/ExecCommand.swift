@@ -123,6 +123,10 @@ struct ExecCommand: AsyncParsableCommand {
             // at a time under each node (its own, and each relay's).
             for host in hosts {
                 group.addTask {
+                    // Settings the agent cannot honour fail this host alone, before it connects.
+                    if let reason = UnsupportedSettings.reason(for: host) {
+                        return TaskOutcome(host: host.name, status: .failed, message: reason)
+                    }
                     switch await controller.connect(host) {
                     case .failure(let error):
                         return TaskOutcome(error)
