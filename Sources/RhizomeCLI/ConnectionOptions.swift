@@ -38,11 +38,12 @@ struct ConnectionOptions: ParsableArguments {
     var cacheSize: UInt64 = 256 << 20
 
     @Option(name: .customLong("target-cache"),
-            help: "Keep the agent and payloads in DIR on every target between runs (default: leave nothing behind).")
+            help: "Keep the agent and payloads in DIR on every target between runs, over any rhizome_target_cache (default: the inventory's, else leave nothing behind).")
     var targetCache: String?
 
-    @Option(name: .customLong("target-cache-size"), help: "Bytes the target cache may hold per host (default 1 GiB).")
-    var targetCacheSize: UInt64 = 1 << 30
+    @Option(name: .customLong("target-cache-size"),
+            help: "Bytes the target cache may hold per host, over any rhizome_target_cache_size (default: the inventory's, else 1 GiB).")
+    var targetCacheSize: UInt64?
 
     @Option(name: .customLong("operation-timeout"), parsing: .unconditional, help: "Seconds for each SSH step after connecting (key exchange, auth, bootstrap; at most 86400).")
     var operationTimeout: Double = 30

@@ -88,6 +88,7 @@ struct ExecCommand: AsyncParsableCommand {
             return
         }
         let arguments = try parsedArguments()
+        for warning in connection.controllerOptions().targetCacheWarnings(for: hosts) { Console.err("[WARNING]: \(warning)") }
         var env: [String: String] = [:]
         for entry in environment {
             let equals = entry.firstIndex(of: "=")!

@@ -168,6 +168,8 @@ public struct HopTree: Sendable {
             parts.append(text)
         }
         if c.becomePassword != nil { parts.append("become_password=(set)") }
+        if let cache = c.targetCache { parts.append("target_cache=" + cache) }
+        if let bytes = c.targetCacheBytes { parts.append("target_cache_size=\(bytes)") }
         return parts.joined(separator: " ")
     }
 }

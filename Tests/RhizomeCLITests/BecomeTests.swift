@@ -48,10 +48,13 @@ import Testing
         return FileManager.default.isExecutableFile(atPath: beside)
     }()
 
-    static func write(_ text: String) -> String {
+    static func write(_ text: String) -> String { writeFile("hosts.ini", text) }
+
+    /// `text` in a file called `name` in a fresh directory.
+    static func writeFile(_ name: String, _ text: String) -> String {
         let dir = NSTemporaryDirectory() + "rhizome-cli-tests/" + UUID().uuidString
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let path = dir + "/hosts.ini"
+        let path = dir + "/" + name
         FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return path
     }
