@@ -12,7 +12,7 @@ struct InventoryCommand: AsyncParsableCommand {
             shape ansible-inventory prints; --graph draws the groups; --tree draws the \
             links the mesh builds to reach the selected hosts (never showing secrets). \
             Secret variables print as ******** unless --show-secrets is given: the \
-            connection passwords (ansible_password, ansible_ssh_pass, ansible_become_pass, …) \
+            connection passwords (ansible_password, ansible_ssh_pass, ansible_become_pass and the like) \
             and any variable named password, pass, passwd, passphrase, secret, token, \
             api_key, secret_key or private_key, or ending in _ and one of those, at any depth.
             """
@@ -33,7 +33,7 @@ struct InventoryCommand: AsyncParsableCommand {
     var tree = false
 
     @Flag(name: .customLong("show-secrets"),
-          help: "With --list and --host, print secret variables (passwords, tokens…) instead of ********.")
+          help: "With --list and --host, print secret variables (passwords, tokens and the like) instead of ********.")
     var showSecrets = false
 
     @Argument(help: "Host pattern for --tree, or group for --graph (default all).")
