@@ -6,6 +6,8 @@
 #   make install [PREFIX=/usr/local] [DESTDIR=]   install what `make build` made,
 #               shell completions and the man page; `make uninstall` removes exactly that
 #   make man    regenerate docs/rhizome.1 with swift-argument-parser's generate-manual plugin
+#   make fuzz [FUZZ_SECONDS=20]   every libFuzzer target for that long (at once); a crash fails
+#               and leaves its input where the unit tests replay it (see Fuzz/run-all.sh)
 #
 # Both `demo` and `test` work on a fresh Debian 12 machine as root.
 
@@ -30,7 +32,10 @@ FISH_COMPLETIONS := $(PREFIX)/share/fish/vendor_completions.d
 INSTALLED := $(BINDIR)/rhizome $(AGENTDIR)/rhizome-agent $(AGENTDIR)/rhizome-agent.gz $(MANDIR)/rhizome.1 \
 	$(BASH_COMPLETIONS)/rhizome $(ZSH_COMPLETIONS)/_rhizome $(FISH_COMPLETIONS)/rhizome.fish
 
-.PHONY: all deps build agent controller demo test lab-down clean install uninstall man
+# Seconds each fuzz target runs in `make fuzz` and `make test`.
+FUZZ_SECONDS ?= 20
+
+.PHONY: all deps build agent controller demo test fuzz lab-down clean install uninstall man
 
 all: build
 
@@ -60,12 +65,17 @@ demo: deps build
 	$(BIN)/rhizome topology -i topology/demo.yml --probe
 
 # The lab starts fresh (nothing left by an earlier run or a benchmark) and is
-# taken down afterwards, whatever the result.
+# taken down afterwards, whatever the result. Fuzzing runs after the suite,
+# whatever its result, and fails the run when it finds something.
 test: deps build
 	topology/lab down --all
 	RHIZOME_AGENT=$(CURDIR)/$(BIN)/rhizome-agent RHIZOME_BIN=$(CURDIR)/$(BIN)/rhizome \
 		$(SWIFT) test --no-parallel 2>&1 | tee .test-output.log; status=$${PIPESTATUS[0]}; \
-		topology/lab down --all; exit $$status
+		topology/lab down --all; \
+		Fuzz/run-all.sh $(FUZZ_SECONDS) || status=1; exit $$status
+
+fuzz:
+	Fuzz/run-all.sh $(FUZZ_SECONDS)
 
 lab-down:
 	topology/lab down --all

@@ -110,7 +110,8 @@ let package = Package(
 
         // MARK: Tests
 
-        .testTarget(name: "RhizomeWireTests", dependencies: ["RhizomeWire"]),
+        /// FuzzFindings/ holds raw inputs that FuzzFindingsTests reads from the source tree.
+        .testTarget(name: "RhizomeWireTests", dependencies: ["RhizomeWire"], exclude: ["FuzzFindings"]),
         .testTarget(name: "RhizomeIOTests", dependencies: ["RhizomeIO"]),
         .testTarget(name: "RhizomeStoreTests", dependencies: ["RhizomeStore"]),
         .testTarget(name: "RhizomeSSHTests", dependencies: ["RhizomeSSH"]),
