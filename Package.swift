@@ -110,12 +110,13 @@ let package = Package(
 
         // MARK: Tests
 
-        .testTarget(name: "RhizomeWireTests", dependencies: ["RhizomeWire"]),
+        /// FuzzFindings/ holds raw inputs that FuzzFindingsTests reads from the source tree.
+        .testTarget(name: "RhizomeWireTests", dependencies: ["RhizomeWire"], exclude: ["FuzzFindings"]),
         .testTarget(name: "RhizomeIOTests", dependencies: ["RhizomeIO"]),
         .testTarget(name: "RhizomeStoreTests", dependencies: ["RhizomeStore"]),
         .testTarget(name: "RhizomeSSHTests", dependencies: ["RhizomeSSH"]),
         .testTarget(name: "RhizomeMeshTests", dependencies: ["RhizomeMesh", "RhizomeSSH", "RhizomeWire"]),
-        .testTarget(name: "RhizomeModulesTests", dependencies: ["RhizomeModules", "RhizomeWire", "RhizomeIO"]),
+        .testTarget(name: "RhizomeModulesTests", dependencies: ["RhizomeModules", "RhizomeWire", "RhizomeIO", "RhizomeStore"]),
         .testTarget(name: "RhizomeInventoryTests", dependencies: ["RhizomeInventory"], resources: [.copy("Corpus")]),
         .testTarget(name: "RhizomeTopologyTests", dependencies: ["RhizomeTopology", "RhizomeInventory"], resources: [.copy("Golden")]),
         .testTarget(name: "RhizomeCLITests", dependencies: ["RhizomeCLI", "RhizomeController", "RhizomeMesh", "RhizomeTopology"]),

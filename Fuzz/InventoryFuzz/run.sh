@@ -2,8 +2,10 @@
 # Builds the inventory fuzz targets with libFuzzer and runs each for SECONDS.
 # Usage: Fuzz/InventoryFuzz/run.sh [SECONDS] [TARGET...]   (default 60 s, targets: ini range)
 # Leak detection is off: Foundation's process-wide caches read as leaks at exit.
-# Findings land in Fuzz/.out/<target>/crashes; keep each one as a regression test in
-# Tests/RhizomeInventoryTests/FuzzRegressionTests.swift.
+# Findings land in Fuzz/.out/<target>/crashes, or in $FUZZ_FINDINGS when set (`make fuzz`
+# sets Tests/RhizomeInventoryTests/Corpus/fuzz-findings, which FuzzRegressionTests replays,
+# so that a finding checked in is a regression test). The exit status is non-zero when an
+# input crashed, hung or ran out of memory.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -23,7 +25,8 @@ for target in $targets; do
         range) main=$here/RangeFuzz.swift; extra= ;;
         *) echo "unknown target $target" >&2; exit 2 ;;
     esac
-    mkdir -p "$out/$target/corpus" "$out/$target/crashes"
+    findings=${FUZZ_FINDINGS:-$out/$target/crashes}
+    mkdir -p "$out/$target/corpus" "$findings"
     binary=$out/$target/fuzz-$target
     # shellcheck disable=SC2086
     swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name InventoryFuzz \
@@ -37,6 +40,13 @@ for target in $targets; do
         done
     fi
     echo "fuzzing $target for ${seconds}s"
+    # Through a log rather than a pipe, so that a crash's status is not lost.
+    status=0
     ASAN_OPTIONS=detect_leaks=0 "$binary" "$out/$target/corpus" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 \
-        -artifact_prefix="$out/$target/crashes/" -print_final_stats=1 2>&1 | tail -n 12
+        -artifact_prefix="$findings/" -print_final_stats=1 >"$out/$target/fuzz.log" 2>&1 || status=$?
+    tail -n 12 "$out/$target/fuzz.log"
+    if [ "$status" -ne 0 ]; then
+        echo "fuzz target $target failed (status $status); the input is in $findings/ and the log in $out/$target/fuzz.log" >&2
+        exit "$status"
+    fi
 done

@@ -9,6 +9,9 @@
 # belongs in Tests/RhizomeWireTests/FuzzResultTests.swift once it is fixed.
 #
 # Environment: JOBS=N fuzzes with N processes (libFuzzer's -fork mode, default 1).
+# FUZZ_FINDINGS=DIR puts crash inputs in DIR instead (`make fuzz` uses the
+# directory the tests replay, so that a finding is a regression test once
+# checked in). The exit status is non-zero when an input crashed.
 set -eu
 
 seconds=${1:-60}
@@ -16,7 +19,8 @@ seconds=${1:-60}
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out="$root/Fuzz/.out/WireFuzz"
-mkdir -p "$out/corpus" "$out/artifacts"
+findings=${FUZZ_FINDINGS:-$out/artifacts}
+mkdir -p "$out/corpus" "$findings"
 
 # One module made of the library sources and the fuzz entry point: the target
 # needs no package build, and the sanitizers instrument the library too.
@@ -38,4 +42,4 @@ cd "$out"
 # Inputs up to 64 KiB reach multi-frame streams; a case over 10 s is a hang.
 exec ./wire-fuzz "$out/corpus" "$root/Fuzz/WireFuzz/corpus" \
     -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-    -dict="$root/Fuzz/WireFuzz/wire.dict" -artifact_prefix="$out/artifacts/" -print_final_stats=1 "$@"
+    -dict="$root/Fuzz/WireFuzz/wire.dict" -artifact_prefix="$findings/" -print_final_stats=1 "$@"

@@ -9,7 +9,9 @@ extension ConnectionSpec.ViaMode: ExpressibleByArgument {}
 
 /// How links are opened: shared by every command that reaches hosts.
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: [.customShort("f"), .long], help: "Links brought up in parallel.")
+    // Numeric options take their value unconditionally, so that `--forks -1`
+    // reaches validate() and is refused with a reason, not as a missing value.
+    @Option(name: [.customShort("f"), .long], parsing: .unconditional, help: "Links brought up in parallel (at least 1).")
     var forks: Int = 16
 
     @Option(name: [.short, .long], help: "Remote user, unless the inventory names one.")
@@ -25,7 +27,7 @@ struct ConnectionOptions: ParsableArguments {
             help: "strict, accept-new or off. Overrides the inventory. Default: the inventory's choice, else strict.")
     var hostKeyChecking: HostKeyPolicy?
 
-    @Option(name: [.customShort("T"), .customLong("timeout")], help: "Seconds for each TCP connect, unless the inventory sets one.")
+    @Option(name: [.customShort("T"), .customLong("timeout")], parsing: .unconditional, help: "Seconds for each TCP connect, unless the inventory sets one (at most 86400).")
     var connectTimeout: Double = 10
 
     @Option(name: .customLong("via-mode"),
@@ -36,21 +38,25 @@ struct ConnectionOptions: ParsableArguments {
     var cacheSize: UInt64 = 256 << 20
 
     @Option(name: .customLong("target-cache"),
-            help: "Keep the agent and payloads in DIR on every target between runs (default: leave nothing behind).")
+            help: "Keep the agent and payloads in DIR on every target between runs, over any rhizome_target_cache (default: the inventory's, else leave nothing behind).")
     var targetCache: String?
 
-    @Option(name: .customLong("target-cache-size"), help: "Bytes the target cache may hold per host (default 1 GiB).")
-    var targetCacheSize: UInt64 = 1 << 30
+    @Option(name: .customLong("target-cache-size"),
+            help: "Bytes the target cache may hold per host, over any rhizome_target_cache_size (default: the inventory's, else 1 GiB).")
+    var targetCacheSize: UInt64?
 
-    @Option(name: .customLong("operation-timeout"), help: "Seconds for each SSH step after connecting (key exchange, auth, bootstrap).")
+    @Option(name: .customLong("operation-timeout"), parsing: .unconditional, help: "Seconds for each SSH step after connecting (key exchange, auth, bootstrap; at most 86400).")
     var operationTimeout: Double = 30
 
     func validate() throws {
         if let targetCache, !targetCache.hasPrefix("/") {
             throw ValidationError("--target-cache needs an absolute path on the targets, got '\(targetCache)'")
         }
-        guard forks >= 1 else { throw ValidationError("--forks must be at least 1") }
-        guard connectTimeout > 0, operationTimeout > 0 else { throw ValidationError("timeouts must be positive") }
+        guard forks >= 1 else {
+            throw ValidationError("--forks must be at least 1 (the number of links set up at once); got \(forks)")
+        }
+        try DurationOption.check(connectTimeout, option: "-T/--timeout", maximum: DurationOption.maximumLinkTimeout)
+        try DurationOption.check(operationTimeout, option: "--operation-timeout", maximum: DurationOption.maximumLinkTimeout)
     }
 
     func controllerOptions() -> ControllerOptions {

@@ -13,7 +13,8 @@ struct ExecCommand: AsyncParsableCommand {
         abstract: "Run one module on the hosts matched by a pattern.",
         discussion: """
             Exit status: 0 when every host succeeded, 2 when a task failed on some host, \
-            4 when some host was unreachable (4 wins over 2), 1 for a bad inventory or file, 64 for bad options.
+            4 when some host was unreachable (4 wins over 2), 1 for a bad inventory or file (a copy src that does \
+            not exist included), 64 for bad options or module arguments.
             """
     )
 
@@ -29,10 +30,10 @@ struct ExecCommand: AsyncParsableCommand {
     @Option(name: [.short, .customLong("args")], help: "Module arguments: free-form for command/shell, key=value or JSON otherwise.")
     var args: String = ""
 
-    @Option(name: .customLong("task-timeout"), help: "Seconds after which the task is killed on a host; 0 for none.")
+    @Option(name: .customLong("task-timeout"), parsing: .unconditional, help: "Seconds after which the task is killed on a host; 0 for none (at most 31536000, 365 days).")
     var taskTimeout: Double = 0
 
-    @Option(name: .customLong("output-cap"), help: "Bytes of stdout and of stderr kept per host; the rest is dropped and reported.")
+    @Option(name: .customLong("output-cap"), help: "Bytes of stdout and of stderr kept per host; the rest is dropped and reported. 0 for no cap.")
     var outputCap: UInt64 = 64 << 20
 
     @Option(name: .customLong("env"), help: "Environment variable for the task, NAME=VALUE (repeatable).")
@@ -56,8 +57,24 @@ struct ExecCommand: AsyncParsableCommand {
         for entry in environment where !entry.contains("=") || entry.hasPrefix("=") {
             throw ValidationError("--env takes NAME=VALUE, got '\(entry)'")
         }
+        try DurationOption.check(taskTimeout, option: "--task-timeout", maximum: DurationOption.maximumTaskTimeout, zero: "no timeout")
         if module == "command" || module == "shell", args.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("module \(module) needs a command: -a 'uname -a'")
+        }
+        _ = try parsedArguments()
+    }
+
+    /// `-a` as module parameters. Malformed or incomplete arguments are bad
+    /// options (exit 64), found before the inventory is read.
+    func parsedArguments() throws -> WireValue {
+        do {
+            let arguments = try ModuleArguments.parse(module: module, text: args)
+            try TaskPreparation.check(module: module, arguments: arguments)
+            return arguments
+        } catch let failure as ModuleArguments.Failure {
+            throw ValidationError(failure.description)
+        } catch {
+            throw ValidationError("\(error)")
         }
     }
 
@@ -70,12 +87,8 @@ struct ExecCommand: AsyncParsableCommand {
             Console.err("[WARNING]: no hosts matched '\(pattern)', nothing to do")
             return
         }
-        let arguments: WireValue
-        do {
-            arguments = try ModuleArguments.parse(module: module, text: args)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        let arguments = try parsedArguments()
+        for warning in connection.controllerOptions().targetCacheWarnings(for: hosts) { Console.err("[WARNING]: \(warning)") }
         var env: [String: String] = [:]
         for entry in environment {
             let equals = entry.firstIndex(of: "=")!
@@ -111,6 +124,10 @@ struct ExecCommand: AsyncParsableCommand {
             // at a time under each node (its own, and each relay's).
             for host in hosts {
                 group.addTask {
+                    // Settings the agent cannot honour fail this host alone, before it connects.
+                    if let reason = UnsupportedSettings.reason(for: host) {
+                        return TaskOutcome(host: host.name, status: .failed, message: reason)
+                    }
                     switch await controller.connect(host) {
                     case .failure(let error):
                         return TaskOutcome(error)

@@ -10,7 +10,11 @@ struct InventoryCommand: AsyncParsableCommand {
         discussion: """
             Reads Ansible YAML and INI inventories. --list and --host print JSON in the \
             shape ansible-inventory prints; --graph draws the groups; --tree draws the \
-            links the mesh builds to reach the selected hosts (never showing secrets).
+            links the mesh builds to reach the selected hosts (never showing secrets). \
+            Secret variables print as ******** unless --show-secrets is given: the \
+            connection passwords (ansible_password, ansible_ssh_pass, ansible_become_pass and the like) \
+            and any variable named password, pass, passwd, passphrase, secret, token, \
+            api_key, secret_key or private_key, or ending in _ and one of those, at any depth.
             """
     )
 
@@ -28,6 +32,10 @@ struct InventoryCommand: AsyncParsableCommand {
     @Flag(help: "Print the hop tree with each host's connection parameters.")
     var tree = false
 
+    @Flag(name: .customLong("show-secrets"),
+          help: "With --list and --host, print secret variables (passwords, tokens and the like) instead of ********.")
+    var showSecrets = false
+
     @Argument(help: "Host pattern for --tree, or group for --graph (default all).")
     var pattern: String?
 
@@ -35,6 +43,9 @@ struct InventoryCommand: AsyncParsableCommand {
         let modes = [list, host != nil, graph, tree].filter { $0 }.count
         guard modes == 1 else {
             throw ValidationError("Choose exactly one of --list, --host, --graph and --tree.")
+        }
+        if showSecrets, !list, host == nil {
+            throw ValidationError("--show-secrets applies to --list and --host; --graph and --tree never show variables.")
         }
         if list, pattern != nil {
             throw ValidationError("--list takes no pattern; use --limit.")
@@ -45,9 +56,9 @@ struct InventoryCommand: AsyncParsableCommand {
         let inventory = try options.load()
         Self.printWarnings(inventory.warnings)
         if list {
-            print(try inventory.listJSON(limit: options.limit))
+            print(try inventory.listJSON(limit: options.limit, maskingSecrets: !showSecrets))
         } else if let host {
-            print(try inventory.hostJSON(host))
+            print(try inventory.hostJSON(host, maskingSecrets: !showSecrets))
         } else if graph {
             print(try inventory.graphText(group: pattern ?? "all"))
         } else {

@@ -17,7 +17,7 @@ struct TopologyCommand: AsyncParsableCommand {
             --probe brings the mesh up to every selected host without running a task and shows \
             each node's state, set-up times, round trip, agent version and OS/arch, and for a \
             link that failed the hop and the cause (host key mismatch, auth refused, timeout, \
-            no route, …); the hosts behind it are shown unreachable. \
+            no route and others); the hosts behind it are shown unreachable. \
             Secrets are never shown. See docs/topology.md.
 
             Exit status: 0; with --probe 4 when some node did not come up. 1 for a bad inventory \

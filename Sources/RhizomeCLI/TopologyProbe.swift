@@ -14,6 +14,7 @@ enum TopologyProbe {
     /// again when `clearLive` (the result is about to be printed in its place).
     static func run(_ hosts: [ResolvedHost], on graph: inout TopologyGraph, connection: ConnectionOptions,
                     verbosity: Int, live: Bool = false, clearLive: Bool = true) async throws -> Int {
+        for warning in connection.controllerOptions().targetCacheWarnings(for: hosts) { Console.err("[WARNING]: \(warning)") }
         let progress = live ? LiveProgress.start(graph: graph, phase: "probe of \(hosts.count) host\(hosts.count == 1 ? "" : "s")",
                                                   tasks: false)
             : nil

@@ -371,8 +371,8 @@ public final class Controller: Sendable {
         let knownHostsPath = Self.expandTilde(spec.knownHostsFile ?? options.knownHostsFile ?? "~/.ssh/known_hosts")
         let policy = hostKeyPolicy(for: spec)
         let methods = authenticationMethods(for: spec)
-        let bootstrap = AgentBootstrap(image: image, welcome: welcome, cache: options.targetCache.map {
-            TargetCacheSettings(directory: $0, limit: options.targetCacheBytes, agentDigest: image.digest.hex)
+        let bootstrap = AgentBootstrap(image: image, welcome: welcome, cache: options.targetCache(for: spec).map {
+            TargetCacheSettings(directory: $0.directory, limit: $0.limit, agentDigest: image.digest.hex)
         })
         let known = knownHosts.load(knownHostsPath)
         let logger = self.logger

@@ -30,16 +30,27 @@ public struct ControllerOptions: Sendable {
     /// Overrides every host's `rhizome_via_mode` (relay through agents, or tunnel like ProxyJump).
     public var viaModeOverride: ConnectionSpec.ViaMode?
     /// Keep the agent and payloads in this directory on every target between
-    /// runs (nil: leave nothing on targets).
+    /// runs, whatever the inventory says (nil: the host's `rhizome_target_cache`,
+    /// else nothing is left on targets).
     public var targetCache: String?
-    /// Bytes the target cache may hold on each host.
-    public var targetCacheBytes: UInt64 = 1 << 30
+    /// Bytes the target cache may hold on each host, whatever the inventory
+    /// says (nil: the host's `rhizome_target_cache_size`, else 1 GiB).
+    public var targetCacheBytes: UInt64?
+    /// The limit of a target cache that nothing sets.
+    public static let defaultTargetCacheBytes: UInt64 = 1 << 30
     /// Bytes of payloads each agent may keep in memory.
     public var payloadCacheBytes: UInt64 = 256 << 20
     /// Answers passphrase requests for encrypted keys; nil if none can be given.
     public var passphrase: @Sendable (_ path: String) -> String? = { _ in nil }
 
     public init() {}
+
+    /// The target cache of the host `spec` describes, with the command line
+    /// over the inventory (Ansible's order): nil when neither asks for one.
+    public func targetCache(for spec: ConnectionSpec) -> (directory: String, limit: UInt64)? {
+        guard let directory = targetCache ?? spec.targetCache else { return nil }
+        return (directory, targetCacheBytes ?? spec.targetCacheBytes ?? Self.defaultTargetCacheBytes)
+    }
 }
 
 /// A link being set up, up, or failed: one per hop, in the order they happen.

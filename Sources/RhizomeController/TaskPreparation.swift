@@ -56,10 +56,23 @@ public struct TaskPreparation: Sendable {
         return nil
     }
 
+    /// Refuses arguments a module cannot run with, before anything connects:
+    /// these are mistakes in the command line, like a malformed `-a`.
+    public static func check(module: String, arguments: WireValue) throws(Failure) {
+        guard module == "copy" || module == "ansible.builtin.copy" || module == "ansible.legacy.copy" else { return }
+        let pairs = arguments.mapValue ?? []
+        guard pairs.contains(where: { $0.0 == "dest" }) else { throw Failure(description: "copy needs dest=") }
+        switch (pairs.contains(where: { $0.0 == "src" }), pairs.contains(where: { $0.0 == "content" })) {
+        case (false, false): throw Failure(description: "copy needs src= or content=")
+        case (true, true): throw Failure(description: "copy takes src= or content=, not both")
+        default: break
+        }
+    }
+
     private func prepareCopy(_ pairs: [(String, WireValue)], controller: Controller) throws -> [(String, WireValue)] {
         let source = pairs.last(where: { $0.0 == "src" })?.1.stringValue
         let content = pairs.last(where: { $0.0 == "content" })?.1
-        guard pairs.contains(where: { $0.0 == "dest" }) else { throw Failure(description: "copy needs dest=") }
+        try Self.check(module: "copy", arguments: .map(pairs))
         let digest: String
         let size: UInt64
         var basename = ""

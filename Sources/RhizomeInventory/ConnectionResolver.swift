@@ -31,6 +31,7 @@ struct ConnectionResolver {
     /// Variables that Rhizome reads itself; any other `rhizome_*` variable is a mistake.
     static let rhizomeVariables: Set<String> = [
         "rhizome_known_hosts", "rhizome_host_key_checking", "rhizome_connect_timeout", "rhizome_via_mode",
+        "rhizome_target_cache", "rhizome_target_cache_size",
     ]
 
     func resolve(name: String, vars: VariableTable) throws -> Result {
@@ -128,6 +129,21 @@ struct ConnectionResolver {
             viaMode = mode
         }
 
+        // Target cache (`--target-cache` and `--target-cache-size` override both).
+        let targetCache = try text("rhizome_target_cache")
+        if let targetCache, !targetCache.hasPrefix("/") {
+            throw InventoryError(.invalidValue, "rhizome_target_cache of host '\(name)' must be an absolute path on the host",
+                                 at: vars.origin("rhizome_target_cache"), snippet: targetCache)
+        }
+        var targetCacheBytes: UInt64?
+        if let value = vars.value("rhizome_target_cache_size"), value != .null {
+            guard let bytes = value.integer, bytes >= 0 else {
+                throw InventoryError(.invalidValue, "rhizome_target_cache_size of host '\(name)' must be a number of bytes",
+                                     at: vars.origin("rhizome_target_cache_size"), snippet: value.scalarText)
+            }
+            targetCacheBytes = UInt64(bytes)
+        }
+
         // Become.
         var become = false
         if let value = vars.value("ansible_become"), value != .null {
@@ -179,6 +195,8 @@ struct ConnectionResolver {
         connection.becomeMethod = becomeMethod
         connection.becomePassword = becomePassword
         connection.viaMode = viaMode
+        connection.targetCache = targetCache
+        connection.targetCacheBytes = targetCacheBytes
         if kind == .local {
             // A local agent needs no address, user or hops.
             connection.address = "localhost"

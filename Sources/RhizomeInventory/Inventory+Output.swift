@@ -2,8 +2,10 @@
 /// of `ansible-inventory`, `--graph`, and the hop tree.
 extension Inventory {
     /// `ansible-inventory --list`: groups with their hosts and children, and `_meta.hostvars`.
-    public func listJSON(limit: String? = nil) throws -> String {
-        try listValue(limit: limit).jsonText()
+    /// With `maskingSecrets`, secret variables print as `SecretVariables.mask`.
+    public func listJSON(limit: String? = nil, maskingSecrets: Bool = false) throws -> String {
+        let value = try listValue(limit: limit)
+        return (maskingSecrets ? value.maskingSecrets() : value).jsonText()
     }
 
     /// The value behind `listJSON`, for callers that want to inspect it.
@@ -40,13 +42,15 @@ extension Inventory {
     }
 
     /// `ansible-inventory --host H`: the merged variables of the one host the pattern names.
-    public func hostJSON(_ pattern: String) throws -> String {
+    /// With `maskingSecrets`, secret variables print as `SecretVariables.mask`.
+    public func hostJSON(_ pattern: String, maskingSecrets: Bool = false) throws -> String {
         let hosts = try select(pattern)
         guard hosts.count == 1, let host = hosts.first else {
             throw InventoryError(.pattern, "--host needs a pattern that names exactly one host; '\(pattern)' matches \(hosts.count)")
         }
         // Like ansible-inventory --host, show unsafe text without its `__ansible_unsafe` wrapper.
-        return InventoryValue.map(host.vars).removingUnsafeMarkers().jsonText()
+        let value = InventoryValue.map(host.vars).removingUnsafeMarkers()
+        return (maskingSecrets ? value.maskingSecrets() : value).jsonText()
     }
 
     /// `ansible-inventory --graph [GROUP]`: the group tree with each group's own hosts.
@@ -164,6 +168,8 @@ public struct HopTree: Sendable {
             parts.append(text)
         }
         if c.becomePassword != nil { parts.append("become_password=(set)") }
+        if let cache = c.targetCache { parts.append("target_cache=" + cache) }
+        if let bytes = c.targetCacheBytes { parts.append("target_cache_size=\(bytes)") }
         return parts.joined(separator: " ")
     }
 }

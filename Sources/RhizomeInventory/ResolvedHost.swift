@@ -71,12 +71,18 @@ public struct ConnectionSpec: Sendable, Hashable {
     public var becomeMethod: String?
     /// `ansible_become_password` / `ansible_become_pass`. Never printed.
     public var becomePassword: String?
+    /// `rhizome_target_cache`: the directory this host keeps its agent and
+    /// payloads in between runs (an absolute path); nil keeps nothing.
+    public var targetCache: String?
+    /// `rhizome_target_cache_size`: bytes that directory may hold.
+    public var targetCacheBytes: UInt64?
 
     public init(address: String, port: Int = 22, user: String? = nil, identityFiles: [String] = [],
                 knownHostsFile: String? = nil, hostKeyChecking: HostKeyChecking? = nil,
                 connectTimeout: Double? = nil, kind: Kind = .ssh, viaMode: ViaMode = .relay,
                 password: String? = nil, become: Bool = false, becomeUser: String? = nil,
-                becomeMethod: String? = nil, becomePassword: String? = nil) {
+                becomeMethod: String? = nil, becomePassword: String? = nil,
+                targetCache: String? = nil, targetCacheBytes: UInt64? = nil) {
         self.address = address
         self.port = port
         self.user = user
@@ -91,6 +97,8 @@ public struct ConnectionSpec: Sendable, Hashable {
         self.becomeUser = becomeUser
         self.becomeMethod = becomeMethod
         self.becomePassword = becomePassword
+        self.targetCache = targetCache
+        self.targetCacheBytes = targetCacheBytes
     }
 }
 

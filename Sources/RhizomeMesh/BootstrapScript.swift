@@ -30,7 +30,9 @@ public enum BootstrapScript {
     /// matching its digest) is started without any upload, and an uploaded one
     /// is kept there (see `TargetCache`).
     public static func stage(cache: TargetCacheSettings?) -> String {
-        var lines = ["umask 077"]
+        // The agent's own files are private; the login's umask is kept for
+        // the files tasks create (the copy module reads RHIZOME_UMASK).
+        var lines = ["RHIZOME_UMASK=$(umask); export RHIZOME_UMASK; umask 077"]
         let agentArguments: String
         if let cache {
             let directory = shellQuote(cache.directory)

@@ -13,6 +13,11 @@ import RhizomeWire
 ///
 /// The controller replaces `src` (or `content`) with `_digest`, `_size` and
 /// `_basename` before the task leaves it.
+///
+/// As Ansible's copy: a `dest` ending in `/` is a directory, created with its
+/// missing parents when a file is copied into it; any other `dest` needs its
+/// parent directory to exist. New files get `mode`, else 0666 less the login
+/// umask; a file that is replaced keeps its mode unless `mode` is given.
 final class CopyTask: RunningTask {
     private let loop: EventLoop
     private weak var sink: (any TaskSink)?
@@ -70,8 +75,15 @@ final class CopyTask: RunningTask {
             let base = arguments["_basename"]?.stringValue ?? ""
             guard !base.isEmpty else { return fail("dest \(dest) is a directory and the source has no file name") }
             target = (dest.hasSuffix("/") ? dest : dest + "/") + base
+            destination = target
+            if dest.hasSuffix("/") {
+                if case .failure(let failure) = Self.makeDirectories(String(dest.dropLast()), mode: 0o777 & ~Self.loginUmask()) {
+                    return fail(failure.message + "; could not copy to \(target)")
+                }
+            }
         }
         destination = target
+        let parent = Self.parentDirectory(of: target)
 
         var existing = stat()
         if stat(target, &existing) == 0 {
@@ -84,7 +96,16 @@ final class CopyTask: RunningTask {
                 _ = stat(target, &after)
                 return succeed(changed: changed, info: after)
             }
+        } else {
+            // Ansible's words, so that scripts matching them keep working.
+            var parentInfo = stat()
+            if stat(parent, &parentInfo) != 0 {
+                if errno == EACCES { return fail("Destination directory \(parent) is not accessible") }
+                return fail("Destination directory \(parent) does not exist")
+            }
+            guard (parentInfo.st_mode & S_IFMT) == S_IFDIR else { return fail("Destination directory \(parent) is not a directory") }
         }
+        if access(parent, W_OK) != 0 { return fail("Destination \(parent) not writable") }
         guard let payloads = context.payloads else { return fail("this agent has no payload store") }
 
         let slash = target.lastIndex(of: "/")
@@ -139,7 +160,7 @@ final class CopyTask: RunningTask {
         var existing = stat()
         let exists = stat(destination, &existing) == 0
         // Keep the old file's mode and ownership unless told otherwise, as Ansible does.
-        let newMode: mode_t = mode ?? (exists ? existing.st_mode & 0o7777 : 0o666 & ~Self.currentUmask())
+        let newMode: mode_t = mode ?? (exists ? existing.st_mode & 0o7777 : 0o666 & ~Self.loginUmask())
         guard fchmod(descriptor, newMode) == 0 else { return fail("chmod failed: \(String(cString: strerror(errno)))") }
         let uid = owner ?? (exists ? existing.st_uid : uid_t.max)
         let gid = group ?? (exists ? existing.st_gid : gid_t.max)
@@ -211,6 +232,50 @@ final class CopyTask: RunningTask {
         let old = umask(0o022)
         umask(old)
         return old
+    }
+
+    /// The umask of the login the agent was started from. The bootstrap stage
+    /// sets 077 for the agent's own files and leaves the one it found in
+    /// `RHIZOME_UMASK`; an agent started otherwise (a local one) has its own.
+    static func loginUmask() -> mode_t {
+        if let text = getenv("RHIZOME_UMASK").map({ String(cString: $0) }), let value = mode_t(text, radix: 8), value <= 0o777 {
+            return value
+        }
+        return currentUmask()
+    }
+
+    /// The directory `path` is in: `.` for a bare name, `/` for a top-level one.
+    static func parentDirectory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let parent = String(path[..<slash])
+        return parent.isEmpty ? "/" : parent
+    }
+
+    /// `mkdir -p path`, each new directory getting `mode` whatever the agent's
+    /// own umask: true when something was created, else the reason it could not be.
+    static func makeDirectories(_ path: String, mode: mode_t) -> Result<Bool, Failure> {
+        var info = stat()
+        if path.isEmpty || stat(path, &info) == 0 {
+            guard path.isEmpty || (info.st_mode & S_IFMT) == S_IFDIR else {
+                return .failure(Failure("\(path) exists and is not a directory"))
+            }
+            return .success(false)
+        }
+        let parent = parentDirectory(of: path)
+        if parent != path, parent != ".", parent != "/" {
+            if case .failure(let failure) = makeDirectories(parent, mode: mode) { return .failure(failure) }
+        }
+        guard mkdir(path, mode) == 0 else {
+            if errno == EEXIST { return .success(false) }
+            return .failure(Failure("cannot create the directory \(path): \(String(cString: strerror(errno)))"))
+        }
+        _ = chmod(path, mode)
+        return .success(true)
+    }
+
+    struct Failure: Error {
+        var message: String
+        init(_ message: String) { self.message = message }
     }
 
     static func userID(_ name: String) -> uid_t? {

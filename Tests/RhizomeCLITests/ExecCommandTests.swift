@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RhizomeController
 import RhizomeWire
 import Testing
@@ -25,6 +26,16 @@ struct ExecCommandTests {
         #expect(options.connectTimeout == 3)
     }
 
+    @Test("timeouts in range are taken as given; 0 is no task timeout and no output cap")
+    func limits() throws {
+        let command = try ExecCommand.parse(["-i", "h,", "all", "-a", "x", "--task-timeout", "31536000", "--output-cap", "0",
+                                             "--operation-timeout", "86400", "-T", "0.5"])
+        #expect(command.taskTimeout == 31_536_000)
+        #expect(command.outputCap == 0)
+        #expect(command.connection.controllerOptions().operationTimeout == 86_400)
+        #expect(try ExecCommand.parse(["-i", "h,", "all", "-a", "x", "--task-timeout", "0"]).taskTimeout == 0)
+    }
+
     @Test("command is the default module")
     func defaultModule() throws {
         let command = try ExecCommand.parse(["-i", "h1,", "all", "-a", "uname -a"])
@@ -37,6 +48,19 @@ struct ExecCommandTests {
         (["-i", "h,", "all", "-a", "x", "-f", "0"], "--forks must be at least 1"),
         (["-i", "h,", "all", "-a", "x", "--env", "NOVALUE"], "--env takes NAME=VALUE"),
         (["-i", "h,", "all", "-a", "x", "--host-key-checking", "sometimes"], "sometimes"),
+        (["-i", "h,", "all", "-a", "x", "--forks", "-1"], "--forks must be at least 1 (the number of links set up at once); got -1"),
+        (["-i", "h,", "all", "-a", "x", "--task-timeout=-1"], "--task-timeout must be 0 (no timeout) or a positive number of seconds; got -1"),
+        (["-i", "h,", "all", "-a", "x", "--task-timeout", "-1"], "--task-timeout must be 0 (no timeout)"),
+        (["-i", "h,", "all", "-a", "x", "--task-timeout=nan"], "at most 31536000 s (365 days); got nan"),
+        (["-i", "h,", "all", "-a", "x", "--task-timeout=inf"], "at most 31536000 s (365 days); got inf"),
+        (["-i", "h,", "all", "-a", "x", "--task-timeout=1e10"], "--task-timeout must be at most 31536000 s (365 days); got 10000000000"),
+        (["-i", "h,", "all", "-a", "x", "--operation-timeout=0"], "--operation-timeout must be a positive number of seconds; got 0"),
+        (["-i", "h,", "all", "-a", "x", "--operation-timeout=1e6"], "--operation-timeout must be at most 86400 s (1 day)"),
+        (["-i", "h,", "all", "-a", "x", "-T", "-3"], "-T/--timeout must be a positive number of seconds; got -3"),
+        (["-i", "h,", "all", "-m", "copy", "-a", "dest=/tmp/x"], "copy needs src= or content="),
+        (["-i", "h,", "all", "-m", "copy", "-a", "src=a content=b dest=/tmp/x"], "copy takes src= or content=, not both"),
+        (["-i", "h,", "all", "-m", "copy", "-a", "src=a"], "copy needs dest="),
+        (["-i", "h,", "all", "-m", "copy", "-a", "src=a loose"], "takes key=value arguments"),
     ])
     func validation(arguments: [String], message: String) {
         #expect {
@@ -142,5 +166,31 @@ struct AdHocFormatterTests {
         let coloured = AdHocFormatter(style: OutputStyle(colour: true))
         let outcome = TaskOutcome(host: "h", status: .ok, result: TaskResult(changed: false))
         #expect(coloured.format(outcome, module: "ping").hasPrefix("\u{1B}[0;32m"))
+    }
+}
+
+/// The real binary: bad options end with 64 and a reason before anything is
+/// read or connected (the inventory names an address that would time out).
+@Suite("rhizome exec: bad options, end to end")
+struct ExecCommandEndToEndTests {
+    @Test("bad options and module arguments exit 64 at once", .enabled(if: InventoryCommandTests.binary != nil, "rhizome binary not built"),
+          arguments: [
+              (["--task-timeout=-1"], "--task-timeout must be 0 (no timeout) or a positive number of seconds"),
+              (["--task-timeout=nan"], "got nan"),
+              (["--task-timeout=1e10"], "at most 31536000 s (365 days)"),
+              (["--forks", "0"], "--forks must be at least 1"),
+              (["--operation-timeout", "-1"], "--operation-timeout must be a positive number"),
+              (["-m", "copy", "-a", "dest=/tmp/x"], "copy needs src= or content="),
+              (["-m", "copy", "-a", "src=a loose"], "cannot use 'loose'"),
+          ])
+    func refused(options: [String], message: String) throws {
+        let started = Date()
+        var arguments = ["exec", "-i", "198.51.100.1,", "all", "-T", "30"] + options
+        if !options.contains("-a") { arguments += ["-a", "true"] }
+        let result = try InventoryCommandTests.run(arguments)
+        #expect(result.status == 64)
+        #expect(result.err.contains(message), "\(result.err)")
+        #expect(!result.out.contains("UNREACHABLE"))
+        #expect(Date().timeIntervalSince(started) < 10)
     }
 }

@@ -94,12 +94,12 @@ import Testing
 
         let list = try Self.run(base + ["--list"])
         #expect(list.status == 0)
-        #expect(list.out == (try library.listJSON()) + "\n")
+        #expect(list.out == (try library.listJSON(maskingSecrets: true)) + "\n")
         #expect(list.err.contains("[WARNING]: ") && list.err.contains("-A is not supported"))
 
         let host = try Self.run(base + ["--host", "w2"])
         #expect(host.status == 0)
-        #expect(host.out == (try library.hostJSON("w2")) + "\n")
+        #expect(host.out == (try library.hostJSON("w2", maskingSecrets: true)) + "\n")
 
         let graph = try Self.run(base + ["--graph"])
         #expect(graph.out == """
@@ -117,6 +117,24 @@ import Testing
         #expect(tree.status == 0)
         #expect(tree.out.hasPrefix("controller\n└── b1  jump@10.0.0.1:22 hop\n    └── w2  w2:22 relay password=(set)"))
         #expect(!tree.out.contains("hunter2"))
+    }
+
+    @Test("--list and --host hide secrets unless --show-secrets is given", .enabled(if: binary != nil, "rhizome binary not built"))
+    func secretsAreMasked() throws {
+        let path = Self.writeInventory()
+        let base = ["inventory", "-i", path, "--ssh-config", "none"]
+        for view in [["--list"], ["--host", "w1"]] {
+            let masked = try Self.run(base + view)
+            #expect(masked.status == 0)
+            #expect(!masked.out.contains("hunter2"), "\(view) prints the password")
+            #expect(masked.out.contains(#""ansible_password": "********""#))
+            let shown = try Self.run(base + view + ["--show-secrets"])
+            #expect(shown.status == 0)
+            #expect(shown.out.contains(#""ansible_password": "hunter2""#))
+        }
+        let misplaced = try Self.run(base + ["--graph", "--show-secrets"])
+        #expect(misplaced.status == 64)
+        #expect(misplaced.err.contains("--show-secrets applies to --list and --host"))
     }
 
     @Test(.enabled(if: binary != nil, "rhizome binary not built"))
