@@ -28,17 +28,25 @@ public struct PublicKeySigner: Sendable {
     public var sign: @Sendable (_ data: [UInt8]) throws -> [UInt8]
 
     struct MalformedSignature: Error, CustomStringConvertible {
-        var description: String { "the signer returned a malformed SSH signature blob" }
+        var description: String
     }
 
-    /// The signature inside an SSH signature blob (`string algorithm, string signature`).
-    static func rawSignature(of blob: [UInt8]) throws -> [UInt8] {
+    /// The signature inside an SSH signature blob (`string algorithm, string signature`),
+    /// checked to be of `algorithm`: libssh2 1.10 names the signature after the blob it
+    /// offered, so one made with another algorithm would only be refused by the server.
+    static func rawSignature(of blob: [UInt8], algorithm: String) throws -> [UInt8] {
         func length(at offset: Int) -> Int? {
             guard offset + 4 <= blob.count else { return nil }
             return Int(blob[offset]) << 24 | Int(blob[offset + 1]) << 16 | Int(blob[offset + 2]) << 8 | Int(blob[offset + 3])
         }
         guard let algorithmLength = length(at: 0), let signatureLength = length(at: 4 + algorithmLength),
-              8 + algorithmLength + signatureLength == blob.count else { throw MalformedSignature() }
+              8 + algorithmLength + signatureLength == blob.count else {
+            throw MalformedSignature(description: "the signer returned a malformed SSH signature blob")
+        }
+        let signed = String(decoding: blob[4 ..< 4 + algorithmLength], as: UTF8.self)
+        guard signed == algorithm else {
+            throw MalformedSignature(description: "the signer answered with an \(signed) signature, not the \(algorithm) one the login names")
+        }
         return Array(blob[(8 + algorithmLength)...])
     }
 
@@ -52,8 +60,12 @@ public struct PublicKeySigner: Sendable {
 /// Carries a signer through libssh2's `void **abstract`.
 private final class SignerContext {
     let signer: PublicKeySigner
+    let algorithm: String
     var failure: String?
-    init(_ signer: PublicKeySigner) { self.signer = signer }
+    init(_ signer: PublicKeySigner, algorithm: String) {
+        self.signer = signer
+        self.algorithm = algorithm
+    }
 }
 
 /// libssh2's sign callback: hands the data to the signer and returns the raw
@@ -68,7 +80,7 @@ private let signCallback: @convention(c) (
     let context = Unmanaged<SignerContext>.fromOpaque(raw).takeUnretainedValue()
     let input = data.map { Array(UnsafeBufferPointer(start: $0, count: dataLength)) } ?? []
     do {
-        let blob = try PublicKeySigner.rawSignature(of: try context.signer.sign(input))
+        let blob = try PublicKeySigner.rawSignature(of: try context.signer.sign(input), algorithm: context.algorithm)
         guard let memory = malloc(max(1, blob.count))?.assumingMemoryBound(to: UInt8.self) else { return -1 }
         blob.withUnsafeBufferPointer { memory.update(from: $0.baseAddress!, count: blob.count) }
         signature.pointee = memory
@@ -123,7 +135,13 @@ extension SSHSession {
                     tried.append("\(path) (refused)")
                 }
             case .signer(let signer):
-                let context = SignerContext(signer)
+                let type = PublicKeyBlob.type(of: signer.blob) ?? "?"
+                if let reason = PublicKeyBlob.unsupportedReason(forType: type) {
+                    // Not offered: the server would count a login libssh2 cannot complete as a failure.
+                    tried.append("\(signer.label) (not offered: \(reason))")
+                    continue
+                }
+                let context = SignerContext(signer, algorithm: PublicKeyBlob.signatureAlgorithm(forType: type))
                 var abstract: UnsafeMutableRawPointer? = Unmanaged.passUnretained(context).toOpaque()
                 let rc = withExtendedLifetime(context) {
                     signer.blob.withUnsafeBufferPointer { blob in
@@ -134,6 +152,9 @@ extension SSHSession {
                 if rc == LIBSSH2_ERROR_TIMEOUT { throw lastError(rc, as: .timeout, context: "authentication timed out") }
                 if let failure = context.failure {
                     tried.append("\(signer.label) (signing failed: \(failure))")
+                } else if type == "ssh-rsa" {
+                    tried.append("\(signer.label) (refused; signed as ssh-rsa, RSA/SHA-1, which OpenSSH 8.8 and later "
+                                     + "refuse by default)")
                 } else {
                     tried.append("\(signer.label) (refused)")
                 }
