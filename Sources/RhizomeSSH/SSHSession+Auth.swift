@@ -45,7 +45,8 @@ public struct PublicKeySigner: Sendable {
         }
         let signed = String(decoding: blob[4 ..< 4 + algorithmLength], as: UTF8.self)
         guard signed == algorithm else {
-            throw MalformedSignature(description: "the signer answered with an \(signed) signature, not the \(algorithm) one the login names")
+            throw MalformedSignature(description: "the signer answered with an \(signed) signature, "
+                                         + "not the \(algorithm) one the login names")
         }
         return Array(blob[(8 + algorithmLength)...])
     }
@@ -129,8 +130,8 @@ extension SSHSession {
                 if rc == LIBSSH2_ERROR_FILE {
                     tried.append("\(path) (unreadable or unsupported key format)")
                 } else if Self.privateKeyType(path) == "ssh-rsa" {
-                    tried.append("\(path) (refused; libssh2 1.10 signs with RSA/SHA-1 (ssh-rsa), which OpenSSH 8.8 "
-                                     + "and later refuse by default: use an ed25519 or ECDSA key)")
+                    tried.append("\(path) (refused; libssh2 1.10 signs a key file with RSA/SHA-1 (ssh-rsa), which OpenSSH 8.8 "
+                                     + "and later refuse by default: sign through an ssh-agent, or use an ed25519 or ECDSA key)")
                 } else {
                     tried.append("\(path) (refused)")
                 }

@@ -106,14 +106,19 @@ public final class KeySigner: Sendable {
                 // What ssh-add added is what the agent holds now and did not before: the
                 // file's key (and its certificate, when a -cert.pub file sits next to it).
                 // A file repeating an earlier key adds nothing; the key is offered once.
+                // The certificate goes first, as ssh offers it: a server that trusts the CA
+                // accepts it, and the plain key is often not authorized on its own.
                 let now = try list(agent.socketPath, label: file)
+                var added: [SignerIdentity] = []
                 for key in now where !held.contains(key.blob) && routes[key.blob] == nil {
                     held.insert(key.blob)
                     let type = SignerIdentity.keyType(of: key.blob) ?? "unknown"
-                    let label = type.hasSuffix("-cert-v01@openssh.com") ? file + "-cert.pub" : file
-                    identities.append(SignerIdentity(blob: key.blob, type: type, label: label))
-                    routes[key.blob] = Route(socketPath: agent.socketPath, label: label)
+                    let isCertificate = type.hasSuffix("-cert-v01@openssh.com")
+                    let identity = SignerIdentity(blob: key.blob, type: type, label: isCertificate ? file + "-cert.pub" : file)
+                    added.insert(identity, at: isCertificate ? 0 : added.count)
+                    routes[key.blob] = Route(socketPath: agent.socketPath, label: identity.label)
                 }
+                identities += added
             }
         } catch {
             privateAgent?.stop()
