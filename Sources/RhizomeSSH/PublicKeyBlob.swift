@@ -55,6 +55,34 @@ public enum PublicKeyBlob {
         return nil
     }
 
+    /// The public key blob of the private key file at `path`: from `path.pub`, else from the
+    /// file itself when it is in OpenSSH's format, which keeps the public key in clear even
+    /// when the private part is encrypted. Nil for a PEM file without a `.pub`.
+    public static func read(identityFile path: String) -> [UInt8]? {
+        if let line = try? SSHSession.readPrefix(of: path + ".pub", count: 1 << 16) {
+            let fields = String(decoding: line, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            if fields.count >= 2, let blob = Base64.decode(String(fields[1])) { return blob }
+        }
+        guard let bytes = try? SSHSession.readPrefix(of: path, count: 1 << 16) else { return nil }
+        let lines = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline)
+        guard lines.first?.hasPrefix(SSHSession.openSSHKeyHeader) == true,
+              let decoded = Base64.decode(lines.filter { !$0.hasPrefix("-----") }.joined()),
+              decoded.starts(with: Array("openssh-key-v1\0".utf8)) else { return nil }
+        // After the magic: string cipher, string kdf, string kdf options, uint32 key count, string public key.
+        var offset = 15
+        func string() -> [UInt8]? {
+            guard offset + 4 <= decoded.count else { return nil }
+            let length = Int(decoded[offset]) << 24 | Int(decoded[offset + 1]) << 16 | Int(decoded[offset + 2]) << 8 | Int(decoded[offset + 3])
+            guard offset + 4 + length <= decoded.count else { return nil }
+            defer { offset += 4 + length }
+            return Array(decoded[offset + 4 ..< offset + 4 + length])
+        }
+        guard string() != nil, string() != nil, string() != nil, offset + 4 <= decoded.count else { return nil }
+        offset += 4
+        guard let blob = string(), type(of: blob) != nil else { return nil }
+        return blob
+    }
+
     private static func typeLength(of blob: [UInt8]) -> Int? {
         guard blob.count >= 4 else { return nil }
         let length = Int(blob[0]) << 24 | Int(blob[1]) << 16 | Int(blob[2]) << 8 | Int(blob[3])

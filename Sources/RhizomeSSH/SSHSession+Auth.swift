@@ -212,35 +212,15 @@ extension SSHSession {
 
     /// The key type of a private key file (`ssh-rsa`, `ssh-ed25519`, …), if it can tell.
     static func privateKeyType(_ path: String) -> String? {
-        if let publicKey = try? readPrefix(of: path + ".pub", count: 256),
-           let type = String(decoding: publicKey, as: UTF8.self).split(separator: " ").first {
-            return String(type)
-        }
-        guard let bytes = try? readPrefix(of: path, count: 16384) else { return nil }
-        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
-        guard let first = lines.first else { return nil }
+        if let blob = PublicKeyBlob.read(identityFile: path) { return PublicKeyBlob.type(of: blob) }
+        guard let bytes = try? readPrefix(of: path, count: 64) else { return nil }
+        let first = String(decoding: bytes, as: UTF8.self)
         if first.hasPrefix("-----BEGIN RSA") { return "ssh-rsa" }
         if first.hasPrefix("-----BEGIN EC") { return "ecdsa" }
-        guard first.hasPrefix(openSSHKeyHeader),
-              let decoded = Base64.decode(lines.filter { !$0.hasPrefix("-----") }.joined()) else { return nil }
-        // "openssh-key-v1\0", cipher, kdf, kdf options, key count, then the public key blob.
-        var offset = 15
-        func string() -> [UInt8]? {
-            guard offset + 4 <= decoded.count else { return nil }
-            let length = Int(decoded[offset]) << 24 | Int(decoded[offset + 1]) << 16 | Int(decoded[offset + 2]) << 8 | Int(decoded[offset + 3])
-            guard length >= 0, offset + 4 + length <= decoded.count else { return nil }
-            defer { offset += 4 + length }
-            return Array(decoded[offset + 4 ..< offset + 4 + length])
-        }
-        guard string() != nil, string() != nil, string() != nil else { return nil }
-        offset += 4
-        guard let blob = string(), blob.count > 4 else { return nil }
-        let typeLength = Int(blob[0]) << 24 | Int(blob[1]) << 16 | Int(blob[2]) << 8 | Int(blob[3])
-        guard typeLength > 0, 4 + typeLength <= blob.count else { return nil }
-        return String(decoding: blob[4 ..< 4 + typeLength], as: UTF8.self)
+        return nil
     }
 
-    private static func readPrefix(of path: String, count: Int) throws -> [UInt8] {
+    static func readPrefix(of path: String, count: Int) throws -> [UInt8] {
         guard let file = fopen(path, "r") else { throw Errno.current("fopen") }
         defer { fclose(file) }
         var buffer = [UInt8](repeating: 0, count: count)

@@ -260,7 +260,7 @@ struct KeySignerTests {
             try userAgent.add(encrypted.path, passphrase: "secret")
             // Without its .pub: the public key is read from the OpenSSH file itself, in clear.
             try FileManager.default.removeItem(atPath: encrypted.path + ".pub")
-            #expect(IdentityFile.publicBlob(of: encrypted.path) == encrypted.blob)
+            #expect(PublicKeyBlob.read(identityFile: encrypted.path) == encrypted.blob)
 
             var environment = Self.environmentWithoutAgent
             environment["SSH_AUTH_SOCK"] = userAgent.socketPath

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import RhizomeSSH
 import Testing
 
@@ -54,6 +57,23 @@ import Testing
     ])
     func supported(_ type: String) {
         #expect(PublicKeyBlob.unsupportedReason(forType: type) == nil)
+    }
+
+    @Test("an identity file's public key is read from its .pub, else from the OpenSSH file, encrypted or not",
+          arguments: ["-t ed25519", "-t ecdsa -b 384", "-t rsa -b 2048"])
+    func readsIdentityFile(_ options: String) throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/key"
+            try generateKey(at: path, options: options, passphrase: "secret words")
+            let blob = try publicKey(at: path).blob
+            #expect(PublicKeyBlob.read(identityFile: path) == blob)
+            #expect(unlink(path + ".pub") == 0)
+            #expect(PublicKeyBlob.read(identityFile: path) == blob, "the OpenSSH format keeps the public key in clear")
+            #expect(SSHSession.privateKeyType(path) == PublicKeyBlob.type(of: blob))
+            #expect(PublicKeyBlob.read(identityFile: directory + "/missing") == nil)
+            try writeText(directory + "/truncated", SSHSession.openSSHKeyHeader + "-----\nb3BlbnNz\n")
+            #expect(PublicKeyBlob.read(identityFile: directory + "/truncated") == nil)
+        }
     }
 
     @Test("a signature of another algorithm than the login names is refused before libssh2 sends it")

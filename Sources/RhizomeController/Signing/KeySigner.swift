@@ -87,7 +87,7 @@ public final class KeySigner: Sendable {
         do throws(KeySignerError) {
             var held: Set<[UInt8]> = []
             for file in identityFiles {
-                if let userSocket, let blob = IdentityFile.publicBlob(of: file), userBlobs.contains(blob) {
+                if let userSocket, let blob = PublicKeyBlob.read(identityFile: file), userBlobs.contains(blob) {
                     if routes[blob] == nil {
                         identities.append(SignerIdentity(blob: blob, type: SignerIdentity.keyType(of: blob) ?? "unknown", label: file))
                         routes[blob] = Route(socketPath: userSocket, label: file)
@@ -171,7 +171,12 @@ public final class KeySigner: Sendable {
     /// - Returns: the SSH signature blob, `string algorithm, string signature`.
     public func sign(blob: [UInt8], data: [UInt8]) throws(KeySignerError) -> [UInt8] {
         let type = SignerIdentity.keyType(of: blob) ?? "unknown"
-        let flags: UInt32 = type == "rsa-sha2-512" ? AgentProtocol.rsaSHA2_512 : (type == "rsa-sha2-256" ? AgentProtocol.rsaSHA2_256 : 0)
+        let flags: UInt32
+        switch type {
+        case "rsa-sha2-512": flags = AgentProtocol.rsaSHA2_512
+        case "rsa-sha2-256": flags = AgentProtocol.rsaSHA2_256
+        default: flags = 0
+        }
         let key = flags == 0 ? blob : PublicKeyBlob.renamed(blob, to: "ssh-rsa") ?? blob
         guard let route = routes[key] else {
             let keyType = SignerIdentity.keyType(of: key) ?? "unknown"
