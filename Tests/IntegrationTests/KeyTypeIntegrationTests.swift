@@ -91,6 +91,42 @@ struct KeyTypeIntegrationTests {
         try Self.expectNoSecret(of: key, in: frames)
     }
 
+    @Test("on a terminal, an encrypted key's passphrase is asked once, for the direct and the relayed logins")
+    func passphrasePromptOnTerminal() throws {
+        let key = Self.labRoot + "/id_ed25519_encrypted"
+        let inventory = try Self.inventory(key: key)
+        // script(1) gives the controller a terminal; the passphrase is typed once the prompt shows.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "\(Lab.rhizomePath) exec -i \(inventory) all -a true", "/dev/null"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["RHIZOME_AGENT"] = Lab.agentPath
+        environment["SSH_AUTH_SOCK"] = nil
+        environment["RHIZOME_SSH_PASSPHRASE"] = nil
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        let transcript = Transcript()
+        output.fileHandleForReading.readabilityHandler = { handle in transcript.append(handle.availableData) }
+        try process.run()
+        let prompted = Lab.eventually(within: 20) { transcript.text.contains("Enter passphrase for \(key)") }
+        if prompted { input.fileHandleForWriting.write(Data((Self.passphrase + "\n").utf8)) }
+        let finished = Lab.eventually(within: 60) { !process.isRunning }
+        if !finished { process.terminate() }
+        process.waitUntilExit()
+        output.fileHandleForReading.readabilityHandler = nil
+        let text = transcript.text
+        #expect(prompted && finished && process.terminationStatus == 0, "\(text)")
+        #expect(text.components(separatedBy: "Enter passphrase for").count == 2, "asked once: \(text)")
+        for host in ["bastion2", "bastion3", "u01"] {
+            #expect(text.contains("\(host) | CHANGED | rc=0 >>"), "\(host): \(text)")
+        }
+    }
+
     @Test("an encrypted key without a passphrase, off a terminal, fails naming the file")
     func encryptedKeyWithoutPassphrase() throws {
         let key = Self.labRoot + "/id_ed25519_encrypted"
@@ -278,6 +314,14 @@ private final class UserAgent {
         process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: directory)
     }
+}
+
+/// What a child wrote, gathered from a readability handler.
+private final class Transcript: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func append(_ chunk: Data) { lock.withLock { data.append(chunk) } }
+    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
 }
 
 private final class Made: @unchecked Sendable {
