@@ -225,9 +225,9 @@ public final class Controller: Sendable {
         let knownHostsPath = Self.expandTilde(spec.knownHostsFile ?? options.knownHostsFile ?? "~/.ssh/known_hosts")
         let known = knownHosts.load(knownHostsPath)
         let policy = hostKeyPolicy(for: spec)
-        let methods = authenticationMethods(for: spec)
         let opened: Result<Transferable<LinkSetup.OpenedSession>, LinkSetupError> = await withCheckedContinuation { continuation in
             OSThread.detach(name: "rhizome-bastion") {
+                let methods = self.authenticationMethods(for: spec)
                 do throws(LinkSetupError) {
                     let socket = try through?.socket(for: target)
                     let session = try LinkSetup.openSession(target: target, knownHosts: known, policy: policy,
@@ -370,7 +370,6 @@ public final class Controller: Sendable {
                                 operationTimeout: options.operationTimeout)
         let knownHostsPath = Self.expandTilde(spec.knownHostsFile ?? options.knownHostsFile ?? "~/.ssh/known_hosts")
         let policy = hostKeyPolicy(for: spec)
-        let methods = authenticationMethods(for: spec)
         let bootstrap = AgentBootstrap(image: image, welcome: welcome, cache: options.targetCache(for: spec).map {
             TargetCacheSettings(directory: $0.directory, limit: $0.limit, agentDigest: image.digest.hex)
         })
@@ -379,6 +378,7 @@ public final class Controller: Sendable {
 
         let established: Result<Transferable<EstablishedLink>, LinkSetupError> = await withCheckedContinuation { continuation in
             OSThread.detach(name: "rhizome-link") {
+                let methods = self.authenticationMethods(for: spec)
                 do throws(LinkSetupError) {
                     let socket = try tunnel?.socket(for: target)
                     let link = try LinkSetup.establish(target: target, knownHosts: known, policy: policy,
@@ -446,7 +446,26 @@ public final class Controller: Sendable {
         }
     }
 
+    /// How the controller logs in to a host it reaches itself. With a signer, the same way
+    /// relays do: each key the signer offers, signed by its ssh-agent, so every key type
+    /// (RSA with SHA-2 signatures too) works the same direct and relayed. Blocks while the
+    /// signer starts (ssh-add, perhaps a passphrase prompt): call it off the shared pool.
     private func authenticationMethods(for spec: ConnectionSpec) -> [AuthMethod] {
+        if let signerFactory {
+            do {
+                let signer = try signers.signer(for: identityFiles(for: spec), make: signerFactory)
+                var methods = signer.offeredKeys.map { key in
+                    AuthMethod.signer(PublicKeySigner(blob: key.blob, label: key.label) { data in
+                        try signer.sign(publicKey: key.blob, data: data)
+                    })
+                }
+                if let password = spec.password { methods.append(.password(password)) }
+                return methods
+            } catch {
+                // libssh2's own key loading and agent use still get their chance (and name the file).
+                logger.debug("no key signer for a direct login: \(error)")
+            }
+        }
         var methods: [AuthMethod] = []
         let explicit = spec.identityFiles + options.identityFiles
         let fileMethods = identityFiles(for: spec).map { AuthMethod.identityFile(path: $0, passphrase: options.passphrase) }

@@ -28,17 +28,26 @@ public struct PublicKeySigner: Sendable {
     public var sign: @Sendable (_ data: [UInt8]) throws -> [UInt8]
 
     struct MalformedSignature: Error, CustomStringConvertible {
-        var description: String { "the signer returned a malformed SSH signature blob" }
+        var description: String
     }
 
-    /// The signature inside an SSH signature blob (`string algorithm, string signature`).
-    static func rawSignature(of blob: [UInt8]) throws -> [UInt8] {
+    /// The signature inside an SSH signature blob (`string algorithm, string signature`),
+    /// checked to be of `algorithm`: libssh2 1.10 names the signature after the blob it
+    /// offered, so one made with another algorithm would only be refused by the server.
+    static func rawSignature(of blob: [UInt8], algorithm: String) throws -> [UInt8] {
         func length(at offset: Int) -> Int? {
             guard offset + 4 <= blob.count else { return nil }
             return Int(blob[offset]) << 24 | Int(blob[offset + 1]) << 16 | Int(blob[offset + 2]) << 8 | Int(blob[offset + 3])
         }
         guard let algorithmLength = length(at: 0), let signatureLength = length(at: 4 + algorithmLength),
-              8 + algorithmLength + signatureLength == blob.count else { throw MalformedSignature() }
+              8 + algorithmLength + signatureLength == blob.count else {
+            throw MalformedSignature(description: "the signer returned a malformed SSH signature blob")
+        }
+        let signed = String(decoding: blob[4 ..< 4 + algorithmLength], as: UTF8.self)
+        guard signed == algorithm else {
+            throw MalformedSignature(description: "the signer answered with an \(signed) signature, "
+                                         + "not the \(algorithm) one the login names")
+        }
         return Array(blob[(8 + algorithmLength)...])
     }
 
@@ -52,8 +61,12 @@ public struct PublicKeySigner: Sendable {
 /// Carries a signer through libssh2's `void **abstract`.
 private final class SignerContext {
     let signer: PublicKeySigner
+    let algorithm: String
     var failure: String?
-    init(_ signer: PublicKeySigner) { self.signer = signer }
+    init(_ signer: PublicKeySigner, algorithm: String) {
+        self.signer = signer
+        self.algorithm = algorithm
+    }
 }
 
 /// libssh2's sign callback: hands the data to the signer and returns the raw
@@ -68,7 +81,7 @@ private let signCallback: @convention(c) (
     let context = Unmanaged<SignerContext>.fromOpaque(raw).takeUnretainedValue()
     let input = data.map { Array(UnsafeBufferPointer(start: $0, count: dataLength)) } ?? []
     do {
-        let blob = try PublicKeySigner.rawSignature(of: try context.signer.sign(input))
+        let blob = try PublicKeySigner.rawSignature(of: try context.signer.sign(input), algorithm: context.algorithm)
         guard let memory = malloc(max(1, blob.count))?.assumingMemoryBound(to: UInt8.self) else { return -1 }
         blob.withUnsafeBufferPointer { memory.update(from: $0.baseAddress!, count: blob.count) }
         signature.pointee = memory
@@ -117,13 +130,19 @@ extension SSHSession {
                 if rc == LIBSSH2_ERROR_FILE {
                     tried.append("\(path) (unreadable or unsupported key format)")
                 } else if Self.privateKeyType(path) == "ssh-rsa" {
-                    tried.append("\(path) (refused; libssh2 1.10 signs with RSA/SHA-1 (ssh-rsa), which OpenSSH 8.8 "
-                                     + "and later refuse by default: use an ed25519 or ECDSA key)")
+                    tried.append("\(path) (refused; libssh2 1.10 signs a key file with RSA/SHA-1 (ssh-rsa), which OpenSSH 8.8 "
+                                     + "and later refuse by default: sign through an ssh-agent, or use an ed25519 or ECDSA key)")
                 } else {
                     tried.append("\(path) (refused)")
                 }
             case .signer(let signer):
-                let context = SignerContext(signer)
+                let type = PublicKeyBlob.type(of: signer.blob) ?? "?"
+                if let reason = PublicKeyBlob.unsupportedReason(forType: type) {
+                    // Not offered: the server would count a login libssh2 cannot complete as a failure.
+                    tried.append("\(signer.label) (not offered: \(reason))")
+                    continue
+                }
+                let context = SignerContext(signer, algorithm: PublicKeyBlob.signatureAlgorithm(forType: type))
                 var abstract: UnsafeMutableRawPointer? = Unmanaged.passUnretained(context).toOpaque()
                 let rc = withExtendedLifetime(context) {
                     signer.blob.withUnsafeBufferPointer { blob in
@@ -134,6 +153,9 @@ extension SSHSession {
                 if rc == LIBSSH2_ERROR_TIMEOUT { throw lastError(rc, as: .timeout, context: "authentication timed out") }
                 if let failure = context.failure {
                     tried.append("\(signer.label) (signing failed: \(failure))")
+                } else if type == "ssh-rsa" {
+                    tried.append("\(signer.label) (refused; signed as ssh-rsa, RSA/SHA-1, which OpenSSH 8.8 and later "
+                                     + "refuse by default)")
                 } else {
                     tried.append("\(signer.label) (refused)")
                 }
@@ -190,35 +212,15 @@ extension SSHSession {
 
     /// The key type of a private key file (`ssh-rsa`, `ssh-ed25519`, …), if it can tell.
     static func privateKeyType(_ path: String) -> String? {
-        if let publicKey = try? readPrefix(of: path + ".pub", count: 256),
-           let type = String(decoding: publicKey, as: UTF8.self).split(separator: " ").first {
-            return String(type)
-        }
-        guard let bytes = try? readPrefix(of: path, count: 16384) else { return nil }
-        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
-        guard let first = lines.first else { return nil }
+        if let blob = PublicKeyBlob.read(identityFile: path) { return PublicKeyBlob.type(of: blob) }
+        guard let bytes = try? readPrefix(of: path, count: 64) else { return nil }
+        let first = String(decoding: bytes, as: UTF8.self)
         if first.hasPrefix("-----BEGIN RSA") { return "ssh-rsa" }
         if first.hasPrefix("-----BEGIN EC") { return "ecdsa" }
-        guard first.hasPrefix(openSSHKeyHeader),
-              let decoded = Base64.decode(lines.filter { !$0.hasPrefix("-----") }.joined()) else { return nil }
-        // "openssh-key-v1\0", cipher, kdf, kdf options, key count, then the public key blob.
-        var offset = 15
-        func string() -> [UInt8]? {
-            guard offset + 4 <= decoded.count else { return nil }
-            let length = Int(decoded[offset]) << 24 | Int(decoded[offset + 1]) << 16 | Int(decoded[offset + 2]) << 8 | Int(decoded[offset + 3])
-            guard length >= 0, offset + 4 + length <= decoded.count else { return nil }
-            defer { offset += 4 + length }
-            return Array(decoded[offset + 4 ..< offset + 4 + length])
-        }
-        guard string() != nil, string() != nil, string() != nil else { return nil }
-        offset += 4
-        guard let blob = string(), blob.count > 4 else { return nil }
-        let typeLength = Int(blob[0]) << 24 | Int(blob[1]) << 16 | Int(blob[2]) << 8 | Int(blob[3])
-        guard typeLength > 0, 4 + typeLength <= blob.count else { return nil }
-        return String(decoding: blob[4 ..< 4 + typeLength], as: UTF8.self)
+        return nil
     }
 
-    private static func readPrefix(of path: String, count: Int) throws -> [UInt8] {
+    static func readPrefix(of path: String, count: Int) throws -> [UInt8] {
         guard let file = fopen(path, "r") else { throw Errno.current("fopen") }
         defer { fclose(file) }
         var buffer = [UInt8](repeating: 0, count: count)

@@ -216,6 +216,80 @@ struct KeySignerTests {
         }
     }
 
+    @Test("an RSA key is offered once per RSA algorithm, its blob renamed, and each login is signed with its algorithm")
+    func rsaOffers() throws {
+        try Scratch.with { scratch in
+            let rsa = try scratch.key("rsa", type: "rsa")
+            let ed25519 = try scratch.key("ed25519", type: "ed25519")
+            let signer = try KeySigner.start(identityFiles: [rsa.path, ed25519.path], useUserAgent: false,
+                                             passphrase: Self.noPassphrase, environment: Self.environmentWithoutAgent)
+            defer { signer.close() }
+            #expect(signer.rsaAlgorithms == KeySigner.defaultRSAAlgorithms)
+            #expect(signer.offers.map(\.label) == ["\(rsa.path) (rsa-sha2-512)", "\(rsa.path) (rsa-sha2-256)", ed25519.path])
+            #expect(signer.offers.map { PublicKeyBlob.type(of: $0.blob) } == ["rsa-sha2-512", "rsa-sha2-256", "ssh-ed25519"])
+            #expect(signer.offers.map { PublicKeyBlob.renamed($0.blob, to: "ssh-rsa") }.prefix(2).allSatisfy { $0 == rsa.blob })
+            for offer in signer.offers.prefix(2) {
+                let signature = try signer.sign(blob: offer.blob, data: [1, 2, 3])
+                #expect(PublicKeyBlob.type(of: signature) == PublicKeyBlob.type(of: offer.blob))
+            }
+            #expect(PublicKeyBlob.type(of: try signer.sign(blob: rsa.blob, data: [1, 2, 3])) == "ssh-rsa",
+                    "the key's own blob asks for the key type's default")
+
+            var environment = Self.environmentWithoutAgent
+            environment[KeySigner.rsaAlgorithmsVariable] = "rsa-sha2-256, ssh-rsa"
+            let chosen = try KeySigner.start(identityFiles: [rsa.path], useUserAgent: false, passphrase: Self.noPassphrase,
+                                             environment: environment)
+            defer { chosen.close() }
+            #expect(chosen.offers.map { PublicKeyBlob.type(of: $0.blob) } == ["rsa-sha2-256", "ssh-rsa"])
+
+            environment[KeySigner.rsaAlgorithmsVariable] = "rsa-sha2-384"
+            let error = try #require(throws: KeySignerError.self) {
+                try KeySigner.start(identityFiles: [rsa.path], useUserAgent: false, passphrase: Self.noPassphrase,
+                                    environment: environment)
+            }
+            #expect(error.code == .invalidSetting && error.subject == "RHIZOME_RSA_ALGORITHMS", "\(error)")
+        }
+    }
+
+    @Test("an encrypted file whose key the user's agent holds is signed for by that agent: no passphrase, no private agent")
+    func encryptedFileHeldByUserAgent() throws {
+        try Scratch.with { scratch in
+            let encrypted = try scratch.key("encrypted", type: "ed25519", passphrase: "secret")
+            let userAgent = try UserAgent(socketPath: scratch.directory + "/user-agent.sock")
+            defer { userAgent.stop() }
+            try userAgent.add(encrypted.path, passphrase: "secret")
+            // Without its .pub: the public key is read from the OpenSSH file itself, in clear.
+            try FileManager.default.removeItem(atPath: encrypted.path + ".pub")
+            #expect(PublicKeyBlob.read(identityFile: encrypted.path) == encrypted.blob)
+
+            var environment = Self.environmentWithoutAgent
+            environment["SSH_AUTH_SOCK"] = userAgent.socketPath
+            let asked = Asked()
+            let signer = try KeySigner.start(identityFiles: [encrypted.path], useUserAgent: true,
+                                             passphrase: { path in asked.record(path); return nil }, environment: environment)
+            defer { signer.close() }
+            #expect(asked.paths.isEmpty)
+            #expect(signer.privateAgentPID == nil)
+            #expect(signer.identities == [SignerIdentity(blob: encrypted.blob, type: "ssh-ed25519", label: encrypted.path)])
+            _ = try signer.sign(blob: encrypted.blob, data: [7])
+        }
+    }
+
+    @Test("a certificate next to a key file is offered before it, labelled with the certificate's file")
+    func certificateLabel() throws {
+        try Scratch.with { scratch in
+            let ca = try scratch.key("ca", type: "ed25519")
+            let key = try scratch.key("certified", type: "ecdsa")
+            let signed = try Lab.run("/usr/bin/ssh-keygen", ["-q", "-s", ca.path, "-I", "test", "-n", "root", key.path + ".pub"])
+            try #require(signed.status == 0, "\(signed.stderr)")
+            let signer = try KeySigner.start(identityFiles: [key.path], useUserAgent: false, passphrase: Self.noPassphrase,
+                                             environment: Self.environmentWithoutAgent)
+            defer { signer.close() }
+            #expect(signer.identities.map(\.label) == [key.path + "-cert.pub", key.path])
+            #expect(signer.identities.map(\.type) == ["ecdsa-sha2-nistp256-cert-v01@openssh.com", "ecdsa-sha2-nistp256"])
+        }
+    }
+
     @Test("dropping the signer without close() still ends the agent")
     func deinitEndsAgent() throws {
         try Scratch.with { scratch in
@@ -243,6 +317,8 @@ struct KeySignerProtocolTests {
         let message = AgentProtocol.signRequestMessage(blob: [0xAA], data: [0xBB, 0xCC])
         #expect(message == [0, 0, 0, 16, 13] + Self.string([0xAA]) + Self.string([0xBB, 0xCC]) + [0, 0, 0, 0])
         #expect(AgentProtocol.requestIdentitiesMessage() == [0, 0, 0, 1, 11])
+        // SSH_AGENT_RSA_SHA2_512 asks for an rsa-sha2-512 signature.
+        #expect(AgentProtocol.signRequestMessage(blob: [0xAA], data: [], flags: AgentProtocol.rsaSHA2_512).suffix(4) == [0, 0, 0, 4])
     }
 
     @Test("well-formed replies decode")
@@ -368,8 +444,17 @@ private final class UserAgent {
         }
     }
 
-    func add(_ keyPath: String) throws {
-        let result = try Lab.run("/usr/bin/ssh-add", [keyPath], environment: ["SSH_AUTH_SOCK": socketPath, "PATH": "/usr/bin:/bin"])
+    /// ssh-add; a passphrase goes through an askpass script next to the socket.
+    func add(_ keyPath: String, passphrase: String? = nil) throws {
+        var environment = ["SSH_AUTH_SOCK": socketPath, "PATH": "/usr/bin:/bin"]
+        if let passphrase {
+            let askpass = socketPath + ".askpass"
+            try "#!/bin/sh\nprintf '%s\\n' '\(passphrase)'\n".write(toFile: askpass, atomically: true, encoding: .utf8)
+            chmod(askpass, 0o700)
+            environment["SSH_ASKPASS"] = askpass
+            environment["SSH_ASKPASS_REQUIRE"] = "force"
+        }
+        let result = try Lab.run("/usr/bin/ssh-add", [keyPath], environment: environment)
         guard result.status == 0 else { throw Lab.LabError("ssh-add \(keyPath): \(result.stderr)") }
     }
 

@@ -8,6 +8,11 @@ enum AgentProtocol {
     static let signRequest: UInt8 = 13
     static let signResponse: UInt8 = 14
 
+    /// Sign request flags asking for an RSA signature with SHA-256 or SHA-512
+    /// (`rsa-sha2-256`, `rsa-sha2-512`) instead of the SHA-1 `ssh-rsa`.
+    static let rsaSHA2_256: UInt32 = 2
+    static let rsaSHA2_512: UInt32 = 4
+
     /// OpenSSH's agent drops a client whose message is longer (AGENT_MAX_LEN);
     /// a longer reply is not from a sane agent either.
     static let maximumMessageLength = 256 * 1024
@@ -41,8 +46,7 @@ enum AgentProtocol {
 
     /// SSH2_AGENTC_SIGN_REQUEST, framed: `string key blob, string data, uint32 flags`.
     ///
-    /// Flags 0 asks for the key type's default algorithm: ssh-rsa (SHA-1) for RSA keys,
-    /// which is what libssh2 1.10 puts in its publickey request for them.
+    /// Flags 0 asks for the key type's default algorithm: ssh-rsa (SHA-1) for RSA keys.
     static func signRequestMessage(blob: [UInt8], data: [UInt8], flags: UInt32 = 0) -> [UInt8] {
         var contents: [UInt8] = []
         contents.reserveCapacity(12 + blob.count + data.count)

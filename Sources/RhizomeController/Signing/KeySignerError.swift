@@ -21,6 +21,8 @@ public struct KeySignerError: Error, Hashable, Sendable, CustomStringConvertible
         public static let signingRefused = Code(rawValue: "signing refused")
         /// No identity of this signer has that public key.
         public static let unknownKey = Code(rawValue: "unknown key")
+        /// A setting (an environment variable) has a value the signer cannot use.
+        public static let invalidSetting = Code(rawValue: "invalid setting")
         /// The signer was closed.
         public static let closed = Code(rawValue: "closed")
 
