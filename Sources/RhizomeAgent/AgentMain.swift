@@ -19,6 +19,8 @@ public enum AgentMain {
 
     public static func run(arguments: [String]) -> Never {
         signal(SIGPIPE, SIG_IGN)
+        // Before anything else: the tasks this agent starts must not outlive it.
+        if arguments.dropFirst().first != "--version" { TaskReaper.start() }
         var stagePath: String?
         var verified = false
         var cacheDirectory: String?

@@ -48,7 +48,14 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("operation-timeout"), parsing: .unconditional, help: "Seconds for each SSH step after connecting (key exchange, auth, bootstrap; at most 86400).")
     var operationTimeout: Double = 30
 
+    @Option(name: .customLong("keepalive"), parsing: .unconditional,
+            help: "Seconds between pings on every link; a link silent for three times as long is dead (1 to 3600).")
+    var keepalive: Int = 5
+
     func validate() throws {
+        guard (1 ... 3600).contains(keepalive) else {
+            throw ValidationError("--keepalive must be whole seconds from 1 to 3600; got \(keepalive)")
+        }
         if let targetCache, !targetCache.hasPrefix("/") {
             throw ValidationError("--target-cache needs an absolute path on the targets, got '\(targetCache)'")
         }
@@ -68,6 +75,7 @@ struct ConnectionOptions: ParsableArguments {
         options.policyOverride = hostKeyChecking
         options.connectTimeout = connectTimeout
         options.operationTimeout = operationTimeout
+        options.keepaliveInterval = keepalive
         options.passphrase = PassphrasePrompt.ask
         options.viaModeOverride = viaMode
         options.payloadCacheBytes = cacheSize

@@ -64,6 +64,7 @@ public final class ProcessTask: RunningTask {
             let child = try ChildProcess.spawn(arguments: options.arguments, environment: options.environment,
                                                directory: options.directory)
             process = child
+            TaskReaper.watch(child.pid)
             try? child.stdout.setNonBlocking()
             try? child.stderr.setNonBlocking()
             stdoutToken = loop.register(child.stdout.rawValue, events: .readable) { [weak self] _ in self?.read(.stdout) }
@@ -278,6 +279,7 @@ public final class ProcessTask: RunningTask {
     private func finish(_ result: TaskResult) {
         guard !finished else { return }
         finished = true
+        if let process { TaskReaper.forget(process.pid) }
         if let timeoutTimer { loop.cancel(timeoutTimer) }
         sink?.taskFinished(result)
     }
