@@ -119,9 +119,11 @@ import Testing
         #expect(known.check(host: "10.0.0.5", port: 2222, key: a) == .match)
         #expect(known.check(host: "10.0.0.5", port: 22, key: a) == .unknown)
         #expect(known.check(host: "10.0.0.5", port: 2223, key: a) == .unknown)
-        // A plain entry is for port 22 only.
+        // A plain entry is for port 22; on another port, ssh accepts the very same key
+        // from it when the bracketed name is not listed at all ("checking without port identifier").
         #expect(known.check(host: "10.0.0.6", port: 22, key: a) == .match)
-        #expect(known.check(host: "10.0.0.6", port: 2222, key: a) == .unknown)
+        #expect(known.check(host: "10.0.0.6", port: 2222, key: a) == .match)
+        #expect(known.check(host: "10.0.0.6", port: 2222, key: b) == .unknown)
         #expect(known.check(host: "web.lab", port: 2200, key: a) == .match)
         #expect(known.check(host: "web.lab", port: 22, key: a) == .unknown)
         #expect(known.check(host: "::1", port: 2222, key: a) == .match)
@@ -192,7 +194,9 @@ import Testing
     @Test func certificateAuthoritiesAreNotHostKeys() {
         let known = KnownHosts(lines: [entry("*.lab", a, marker: "@cert-authority")], source: "x")
         #expect(known.entries.count == 1)
-        #expect(known.check(host: "web.lab", port: 22, key: a) == .unknown)
+        // Said apart from "unknown", so that the refusal can name the line and the reason.
+        #expect(known.check(host: "web.lab", port: 22, key: a) == .certificateAuthorities(known.entries))
+        #expect(known.check(host: "web.org", port: 22, key: a) == .unknown)
         #expect(known.keyTypes(host: "web.lab", port: 22) == [])
     }
 
@@ -241,7 +245,8 @@ import Testing
         #expect(known.lines == ["# header", entry("other.lab", b), line])
         #expect(known.entries.last?.line == 3)
         #expect(known.check(host: host, port: port, key: a) == .match)
-        #expect(known.check(host: host, port: port == 22 ? 2022 : 22, key: a) == .unknown)
+        // A bracketed line is for its port only; a plain one is also the fallback for other ports.
+        #expect(known.check(host: host, port: port == 22 ? 2022 : 22, key: a) == (port == 22 ? .match : .unknown))
     }
 
     @Test func appendingACommentAddsALineButNoEntry() {
