@@ -17,7 +17,7 @@ enum AresLookup {
     private static let initialized: Int32 = ares_library_init(ARES_LIB_INIT_ALL)
 
     /// Serialises lookups that name their own hosts file: c-ares takes it from
-    /// the process environment (`CARES_HOSTS`).
+    /// the process environment (`CARES_HOSTS`, read under `ARES_AI_ENVHOSTS`).
     private static let environmentLock = Mutex(())
 
     static func addresses(of host: String, port: Int, files: ResolverFiles, timeout: Double) throws(ResolveError) -> [SocketAddress] {
@@ -78,7 +78,8 @@ enum AresLookup {
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_protocol = Int32(IPPROTO_TCP)
-        hints.ai_flags = ARES_AI_NUMERICSERV
+        // ENVHOSTS: c-ares reads CARES_HOSTS only when asked to (set for a hosts file other than /etc/hosts).
+        hints.ai_flags = ARES_AI_NUMERICSERV | (files.hosts != nil ? ARES_AI_ENVHOSTS : 0)
         let context = Unmanaged.passRetained(answer)
         ares_getaddrinfo(channel, host, String(port), &hints, { arg, status, _, result in
             let answer = Unmanaged<Answer>.fromOpaque(arg!).takeRetainedValue()
@@ -108,12 +109,16 @@ enum AresLookup {
             wait(channel, upTo: remaining)
         }
         guard answer.status == ARES_SUCCESS, !answer.addresses.isEmpty else {
-            let code: ResolveError.Code = switch answer.status {
+            var status = answer.status
+            // With no DNS step to take, c-ares ends a miss with its initial code, "could not
+            // contact DNS servers", which would send someone looking for a nameserver problem.
+            if status == ARES_ECONNREFUSED, !lookupOrder(channel).contains("b") { status = ARES_ENOTFOUND }
+            let code: ResolveError.Code = switch status {
             case ARES_ENOTFOUND, ARES_ENODATA, ARES_ENONAME: .notFound
             case ARES_ETIMEOUT, ARES_ECONNREFUSED, ARES_ESERVFAIL: .temporary
             default: .other
             }
-            let reason = answer.status == ARES_SUCCESS ? "no IPv4 or IPv6 address" : String(cString: ares_strerror(answer.status))
+            let reason = status == ARES_SUCCESS ? "no IPv4 or IPv6 address" : String(cString: ares_strerror(status))
             throw ResolveError(code, host: host, reason + " " + describe(channel))
         }
         return answer.addresses
@@ -148,8 +153,8 @@ enum AresLookup {
         }
     }
 
-    /// "(hosts file, then DNS 10.0.0.53)": where the name was looked for, for messages.
-    private static func describe(_ channel: ares_channel) -> String {
+    /// The order c-ares looks in: `f` hosts file, `b` DNS (from nsswitch.conf unless set).
+    private static func lookupOrder(_ channel: ares_channel) -> String {
         var options = ares_options()
         var mask: Int32 = 0
         var order = "fb"
@@ -157,6 +162,12 @@ enum AresLookup {
             if let lookups = options.lookups { order = String(cString: lookups) }
             ares_destroy_options(&options)
         }
+        return order
+    }
+
+    /// "(hosts file, then DNS 10.0.0.53)": where the name was looked for, for messages.
+    private static func describe(_ channel: ares_channel) -> String {
+        let order = lookupOrder(channel)
         var servers: [String] = []
         var list: UnsafeMutablePointer<ares_addr_port_node>?
         if ares_get_servers_ports(channel, &list) == ARES_SUCCESS {
