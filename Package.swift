@@ -3,10 +3,11 @@ import PackageDescription
 
 // Layering (arrows point one way):
 //
-//   CLibSSH2 CLZ4 CCrypto CZlib          system libraries + shims
+//   CLibSSH2 CLZ4 CCrypto CZlib CAres    system libraries + shims
 //   RhizomeWire                          frames and messages (pure Swift, no I/O)
 //   RhizomeIO                            syscalls, poll event loop, child processes
 //   RhizomeStore                         digests and compression of payloads
+//   RhizomeResolver                      host names to addresses (c-ares on relays)
 //   RhizomeSSH                           libssh2 sessions, channels, known_hosts, auth
 //   RhizomeMesh                          links, routing, bootstrap of agents
 //   RhizomeModules                       modules that run inside the agent
@@ -43,6 +44,8 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         /// zlib, for gzip-compressing the agent image before bootstrap.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        /// c-ares, the resolver relays use: static glibc cannot load NSS modules.
+        .systemLibrary(name: "CAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
 
         /// GNU extensions of glibc that Swift's Glibc module does not import.
         .target(name: "CRhizomeSystem"),
@@ -55,12 +58,14 @@ let package = Package(
         .target(name: "RhizomeIO", dependencies: ["CRhizomeSystem"]),
         /// Content addressing: SHA-256, LZ4 and gzip.
         .target(name: "RhizomeStore", dependencies: ["CCrypto", "CLZ4", "CZlib", "RhizomeIO"]),
+        /// Host names to addresses where a connection starts: getaddrinfo on the controller, c-ares on relays.
+        .target(name: "RhizomeResolver", dependencies: ["CAres", "RhizomeIO"]),
         /// libssh2 sessions and channels, known_hosts policies, authentication.
-        .target(name: "RhizomeSSH", dependencies: ["CLibSSH2", "RhizomeIO", "RhizomeStore"]),
+        .target(name: "RhizomeSSH", dependencies: ["CLibSSH2", "RhizomeIO", "RhizomeStore", "RhizomeResolver"]),
         /// Node runtime: framed links, routing, agent bootstrap over SSH.
         .target(
             name: "RhizomeMesh",
-            dependencies: ["RhizomeWire", "RhizomeIO", "RhizomeStore", "RhizomeSSH"]
+            dependencies: ["RhizomeWire", "RhizomeIO", "RhizomeStore", "RhizomeResolver", "RhizomeSSH"]
         ),
         /// Built-in modules that run inside the agent: command, shell, ping, copy, and external modules.
         .target(name: "RhizomeModules", dependencies: ["RhizomeWire", "RhizomeIO", "RhizomeStore"]),
@@ -114,6 +119,7 @@ let package = Package(
         .testTarget(name: "RhizomeWireTests", dependencies: ["RhizomeWire"], exclude: ["FuzzFindings"]),
         .testTarget(name: "RhizomeIOTests", dependencies: ["RhizomeIO"]),
         .testTarget(name: "RhizomeStoreTests", dependencies: ["RhizomeStore"]),
+        .testTarget(name: "RhizomeResolverTests", dependencies: ["RhizomeResolver"]),
         .testTarget(name: "RhizomeSSHTests", dependencies: ["RhizomeSSH"]),
         .testTarget(name: "RhizomeMeshTests", dependencies: ["RhizomeMesh", "RhizomeSSH", "RhizomeWire"]),
         .testTarget(name: "RhizomeModulesTests", dependencies: ["RhizomeModules", "RhizomeWire", "RhizomeIO", "RhizomeStore"]),
@@ -132,7 +138,7 @@ let package = Package(
 /// Targets linked into the static agent. They do without the implicitly
 /// imported _StringProcessing module (regex support), which costs the agent ~1 MB.
 let agentTargets: Set<String> = [
-    "RhizomeWire", "RhizomeIO", "RhizomeStore", "RhizomeSSH", "RhizomeMesh", "RhizomeModules", "RhizomeAgent",
+    "RhizomeWire", "RhizomeIO", "RhizomeStore", "RhizomeResolver", "RhizomeSSH", "RhizomeMesh", "RhizomeModules", "RhizomeAgent",
     "rhizome-agent",
 ]
 

@@ -96,7 +96,9 @@ def spawn_child(password):
             + b"\x01" + varint(2) + string(b"\x00\x00\x00\x0bssh-ed25519") + string(b"")
             + string_list(["id_ed25519", "agent key 2"]))
     body += (b"\x01" + string(password)) if password is not None else b"\x00"
-    return body + f64(10.0) + f64(30.0) + struct.pack(">IQ", 15, 256 << 20)
+    body += f64(10.0) + f64(30.0) + struct.pack(">IQ", 15, 256 << 20)
+    # line number of the known_hosts line, no HostKeyAlias, CheckHostIP off
+    return body + varint(1) + varint(7) + b"\x00" + b"\x00"
 
 
 child_up = (struct.pack(">I", 12) + hello + f64(0.25) + f64(0.125) + f64(1.5)

@@ -221,7 +221,8 @@ public final class Controller: Sendable {
         let target = LinkTarget(name: step.name, address: spec.address, port: spec.port,
                                 user: spec.user ?? options.user ?? Self.localUserName(),
                                 connectTimeout: spec.connectTimeout ?? options.connectTimeout,
-                                operationTimeout: options.operationTimeout)
+                                operationTimeout: options.operationTimeout,
+                                hostKeyAlias: spec.hostKeyAlias, checkHostIP: spec.checkHostIP)
         let knownHostsPath = Self.expandTilde(spec.knownHostsFile ?? options.knownHostsFile ?? "~/.ssh/known_hosts")
         let known = knownHosts.load(knownHostsPath)
         let policy = hostKeyPolicy(for: spec)
@@ -285,7 +286,9 @@ public final class Controller: Sendable {
         let user = spec.user ?? options.user ?? Self.localUserName()
         let knownHostsPath = Self.expandTilde(spec.knownHostsFile ?? options.knownHostsFile ?? "~/.ssh/known_hosts")
         let policy = hostKeyPolicy(for: spec)
-        let address = Self.numericAddress(spec.address)
+        // The name goes as written: the relay resolves it with its own files, and
+        // known_hosts is matched on it there, as OpenSSH would on the relay.
+        let address = spec.address
         var keys: [(blob: [UInt8], label: String)] = []
         var signerError: String?
         if let signerFactory {
@@ -303,14 +306,21 @@ public final class Controller: Sendable {
             return .failure(HostUnreachable(host: step.name, reason: "authentication failed (via \(parent.host)): no key to offer"
                                                 + (signerError.map { ": \($0)" } ?? ""), cause: .authRefused))
         }
+        let known = knownHosts.load(knownHostsPath)
+        // Under CheckHostIP the relay also looks up an address only it learns; hashed names keep
+        // us from picking its lines out, so it gets them all.
+        let selected = spec.checkHostIP ? known.allEntryLines
+            : spec.hostKeyAlias.map { known.lines(for: $0, port: 22) } ?? known.lines(for: address, port: spec.port)
         let request = SpawnChild(
             node: node, name: step.name, address: address, port: UInt16(clamping: spec.port), user: user,
-            knownHostsLines: knownHosts.load(knownHostsPath).lines(for: address, port: spec.port),
+            knownHostsLines: selected.lines,
             knownHostsSource: knownHostsPath,
             hostKeyPolicy: policy == .strict ? 0 : (policy == .acceptNew ? 1 : 2),
             publicKeys: keys.map(\.blob), publicKeyLabels: keys.map(\.label), password: spec.password,
             connectTimeout: spec.connectTimeout ?? options.connectTimeout, operationTimeout: options.operationTimeout,
-            keepaliveInterval: UInt32(options.keepaliveInterval), payloadCacheBytes: options.payloadCacheBytes)
+            keepaliveInterval: UInt32(options.keepaliveInterval), payloadCacheBytes: options.payloadCacheBytes,
+            knownHostsLineNumbers: selected.numbers.map { UInt32(clamping: $0) }, hostKeyAlias: spec.hostKeyAlias,
+            checkHostIP: spec.checkHostIP)
         let core = core
         let outcome: SpawnOutcome = await withCheckedContinuation { continuation in
             loop.execute { core.value.spawn(request, via: parent.node, continuation: continuation) }
@@ -348,26 +358,13 @@ public final class Controller: Sendable {
         return files.filter { seen.insert($0).inserted }
     }
 
-    /// A numeric address for a relay (static agents cannot resolve names);
-    /// the name itself when it does not resolve here.
-    static func numericAddress(_ host: String) -> String {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, nil, &hints, &list) == 0, let first = list else { return host }
-        defer { freeaddrinfo(list) }
-        var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-        guard getnameinfo(first.pointee.ai_addr, first.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0,
-                          NI_NUMERICHOST) == 0 else { return host }
-        return String(cString: buffer)
-    }
-
     private func connectSSH(_ host: Step, welcome: Welcome, through tunnel: TunnelHost? = nil) async -> Result<AgentHandle, HostUnreachable> {
         let spec = host.spec
         let user = spec.user ?? options.user ?? Self.localUserName()
         let target = LinkTarget(name: host.name, address: spec.address, port: spec.port, user: user,
                                 connectTimeout: spec.connectTimeout ?? options.connectTimeout,
-                                operationTimeout: options.operationTimeout)
+                                operationTimeout: options.operationTimeout,
+                                hostKeyAlias: spec.hostKeyAlias, checkHostIP: spec.checkHostIP)
         let knownHostsPath = Self.expandTilde(spec.knownHostsFile ?? options.knownHostsFile ?? "~/.ssh/known_hosts")
         let policy = hostKeyPolicy(for: spec)
         let bootstrap = AgentBootstrap(image: image, welcome: welcome, cache: options.targetCache(for: spec).map {

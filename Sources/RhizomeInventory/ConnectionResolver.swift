@@ -229,6 +229,8 @@ struct ConnectionResolver {
             }
         }
         connection.hostKeyChecking = checking
+        connection.hostKeyAlias = args.hostKeyAlias ?? config.hostKeyAlias
+        connection.checkHostIP = args.checkHostIP ?? config.checkHostIP ?? false
         connection.connectTimeout = timeout ?? args.connectTimeout ?? config.connectTimeout
         if front.tokens.isEmpty {
             if let jump = config.proxyJump {

@@ -144,6 +144,8 @@ struct HopResolver {
             connection.identityFiles = settings.identityFiles
             connection.knownHostsFile = settings.userKnownHostsFile
             connection.hostKeyChecking = settings.strictHostKeyChecking.flatMap(ConnectionResolver.hostKeyChecking)
+            connection.hostKeyAlias = settings.hostKeyAlias
+            connection.checkHostIP = settings.checkHostIP ?? false
             connection.connectTimeout = settings.connectTimeout
         }
         let name = (connection.user.map { $0 + "@" } ?? "") + Self.bracketed(parsed.host) + ":\(connection.port)"

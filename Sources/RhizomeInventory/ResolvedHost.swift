@@ -57,6 +57,10 @@ public struct ConnectionSpec: Sendable, Hashable {
     public var knownHostsFile: String?
     /// `rhizome_host_key_checking` or ssh_config `StrictHostKeyChecking`; nil means the default.
     public var hostKeyChecking: HostKeyChecking?
+    /// ssh_config `HostKeyAlias`: the name known_hosts is searched for, instead of `address`.
+    public var hostKeyAlias: String?
+    /// ssh_config `CheckHostIP`: also check the key recorded for the address connected to (OpenSSH's default: no).
+    public var checkHostIP: Bool = false
     /// `rhizome_connect_timeout` or ssh_config `ConnectTimeout`, in seconds.
     public var connectTimeout: Double?
     /// `ansible_connection`.

@@ -9,6 +9,8 @@ struct SSHArguments {
     var identityFiles: [String] = []
     var userKnownHostsFile: String?
     var strictHostKeyChecking: String?
+    var hostKeyAlias: String?
+    var checkHostIP: Bool?
     var connectTimeout: Double?
     var warnings: [InventoryWarning] = []
 
@@ -122,6 +124,10 @@ struct SSHArguments {
         case "userknownhostsfile":
             if userKnownHostsFile == nil { userKnownHostsFile = value.split(separator: " ").first.map(String.init) }
         case "stricthostkeychecking": if strictHostKeyChecking == nil { strictHostKeyChecking = value }
+        case "hostkeyalias": if hostKeyAlias == nil { hostKeyAlias = value.lowercased() }
+        case "checkhostip":
+            if checkHostIP == nil { checkHostIP = SSHConfig.yesNo(value) }
+            if SSHConfig.yesNo(value) == nil { warn("CheckHostIP=\(value) is not yes or no") }
         case "connecttimeout":
             if connectTimeout == nil { connectTimeout = Double(value) }
             if Double(value) == nil { warn("ConnectTimeout=\(value) is not a number") }

@@ -6,7 +6,7 @@ import Glibc
 /// The parts of an OpenSSH client configuration that decide how to reach a host:
 /// `Host` and `Match` blocks, `HostName`, `User`, `Port`, `IdentityFile`,
 /// `ProxyJump`, `ProxyCommand`, `UserKnownHostsFile`, `StrictHostKeyChecking`,
-/// `ConnectTimeout` and `Include`. As in OpenSSH, the first value obtained for a
+/// `HostKeyAlias`, `CheckHostIP`, `ConnectTimeout` and `Include`. As in OpenSSH, the first value obtained for a
 /// setting wins, except `IdentityFile`, which accumulates.
 struct SSHConfig: Sendable {
     /// The settings that apply to one host.
@@ -19,6 +19,8 @@ struct SSHConfig: Sendable {
         var proxyCommand: String?
         var userKnownHostsFile: String?
         var strictHostKeyChecking: String?
+        var hostKeyAlias: String?
+        var checkHostIP: Bool?
         var connectTimeout: Double?
         /// Where each setting came from, by keyword (`ProxyJump`, …).
         var origins: [String: SourceLocation] = [:]
@@ -30,7 +32,7 @@ struct SSHConfig: Sendable {
     static let maximumIncludeDepth = 16
     /// Directives that change how a host is reached and that Rhizome does not implement.
     static let unsupportedDirectives: Set<String> = [
-        "hostkeyalias", "certificatefile", "identityagent", "identitiesonly", "canonicalizehostname",
+        "certificatefile", "identityagent", "identitiesonly", "canonicalizehostname",
         "knownhostscommand", "globalknownhostsfile", "bindaddress", "bindinterface", "addressfamily",
         "pkcs11provider", "securitykeyprovider", "remotecommand", "ciphers", "kexalgorithms", "macs",
         "hostkeyalgorithms", "pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes", "proxyusefdpass",
@@ -281,11 +283,23 @@ struct SSHConfig: Sendable {
             first(\.userKnownHostsFile, Self.expandPath(file, host: host, user: user ?? s.user ?? localUser,
                                                         localUser: localUser), "UserKnownHostsFile")
         case "stricthostkeychecking": first(\.strictHostKeyChecking, v, "StrictHostKeyChecking")
+        // ssh lower-cases the alias, as it does host names.
+        case "hostkeyalias": first(\.hostKeyAlias, v.lowercased(), "HostKeyAlias")
+        case "checkhostip": first(\.checkHostIP, Self.yesNo(v), "CheckHostIP")
         case "connecttimeout": first(\.connectTimeout, Double(v), "ConnectTimeout")
         default:
             if Self.unsupportedDirectives.contains(entry.keyword) {
                 s.unsupported.append((entry.keyword, entry.location))
             }
+        }
+    }
+
+    /// A yes/no flag as ssh_config spells it; nil for anything else.
+    static func yesNo(_ value: String) -> Bool? {
+        switch value.lowercased() {
+        case "yes", "true": return true
+        case "no", "false": return false
+        default: return nil
         }
     }
 

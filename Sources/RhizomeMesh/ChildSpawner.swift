@@ -35,14 +35,19 @@ public enum ChildSpawner {
                 methods.append(.signer(PublicKeySigner(blob: key, label: label) { data in try sign(key, data) }))
             }
             if let password = request.password { methods.append(.password(password)) }
+            // The name is resolved here, on the relay, with the relay's files: the
+            // controller may not know it at all (split-horizon DNS, the relay's /etc/hosts).
             let target = LinkTarget(name: request.name, address: request.address, port: Int(request.port), user: request.user,
-                                    connectTimeout: request.connectTimeout, operationTimeout: request.operationTimeout)
+                                    connectTimeout: request.connectTimeout, operationTimeout: request.operationTimeout,
+                                    hostKeyAlias: request.hostKeyAlias, checkHostIP: request.checkHostIP,
+                                    lookup: .files())
             let welcome = Welcome(node: request.node, parent: parent, keepaliveInterval: request.keepaliveInterval,
                                   payloadCacheBytes: request.payloadCacheBytes)
             do throws(LinkSetupError) {
                 let link = try LinkSetup.establish(
                     target: target,
-                    knownHosts: KnownHosts(lines: request.knownHostsLines, source: request.knownHostsSource),
+                    knownHosts: KnownHosts(lines: request.knownHostsLines, numbers: request.knownHostsLineNumbers.map { Int($0) },
+                                           source: request.knownHostsSource),
                     policy: policy, authentication: methods,
                     bootstrap: AgentBootstrap(image: image, welcome: welcome, cache: cache))
                 completion(Transferable(.up(link)))

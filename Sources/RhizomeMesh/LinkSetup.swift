@@ -1,4 +1,5 @@
 import RhizomeIO
+import RhizomeResolver
 import RhizomeSSH
 import RhizomeWire
 
@@ -6,6 +7,7 @@ import RhizomeWire
 public struct LinkTarget: Sendable, Hashable {
     /// Inventory name, for messages.
     public var name: String
+    /// The host as written (a name or a numeric address); resolved where the link starts.
     public var address: String
     public var port: Int
     public var user: String
@@ -13,15 +15,29 @@ public struct LinkTarget: Sendable, Hashable {
     public var connectTimeout: Double
     /// Seconds for each blocking step after it (key exchange, auth, bootstrap).
     public var operationTimeout: Double
+    /// HostKeyAlias and CheckHostIP; the name looked up is `address`.
+    public var hostKeyAlias: String?
+    public var checkHostIP: Bool
+    /// Who resolves `address` when it is a name: the system on the controller, c-ares on a relay.
+    public var lookup: NameLookup
 
     public init(name: String, address: String, port: Int = 22, user: String, connectTimeout: Double = 10,
-                operationTimeout: Double = 30) {
+                operationTimeout: Double = 30, hostKeyAlias: String? = nil, checkHostIP: Bool = false,
+                lookup: NameLookup = .system) {
         self.name = name
         self.address = address
         self.port = port
         self.user = user
         self.connectTimeout = connectTimeout
         self.operationTimeout = operationTimeout
+        self.hostKeyAlias = hostKeyAlias
+        self.checkHostIP = checkHostIP
+        self.lookup = lookup
+    }
+
+    /// How known_hosts names this target.
+    public var hostKeyName: HostKeyName {
+        HostKeyName(name: address, alias: hostKeyAlias, checkHostIP: checkHostIP)
     }
 }
 
@@ -96,13 +112,15 @@ public enum LinkSetup {
         var start = Clock.seconds()
         let session: SSHSession
         do {
-            let types = knownHosts.keyTypes(host: target.address, port: target.port)
+            let types = target.hostKeyAlias.map { knownHosts.keyTypes(name: $0) }
+                ?? knownHosts.keyTypes(host: target.address, port: target.port)
             if let socket {
                 session = try SSHSession(socket: socket, host: target.address, port: target.port,
                                          operationTimeout: target.operationTimeout, hostKeyTypes: types)
             } else {
                 session = try SSHSession(host: target.address, port: target.port, connectTimeout: target.connectTimeout,
-                                         operationTimeout: target.operationTimeout, hostKeyTypes: types)
+                                         operationTimeout: target.operationTimeout, hostKeyTypes: types,
+                                         lookup: target.lookup)
             }
         } catch {
             throw failure(.connect, error, target)
@@ -111,7 +129,7 @@ public enum LinkSetup {
 
         let outcome: HostKeyOutcome
         do {
-            outcome = try session.verifyHostKey(knownHosts: knownHosts, policy: policy, name: target.address)
+            outcome = try session.verifyHostKey(knownHosts: knownHosts, policy: policy, name: target.hostKeyName)
         } catch {
             throw failure(.hostKey, error, target)
         }

@@ -14,6 +14,13 @@ public enum HostKeyPolicy: String, Sendable, Hashable, CaseIterable {
 ///
 /// The controller reads its file and hands the lines to relays, so every hop
 /// is checked against the controller's knowledge, never a bastion's files.
+/// Each line travels with its line number, so a relay names the line a
+/// message is about as the controller would.
+///
+/// Lookups follow OpenSSH (hostfile.c, sshconnect.c): the name is lower-cased,
+/// written `[name]:port` off port 22, matched against comma-separated
+/// patterns with `*`, `?` and `!` negation or against hashed `|1|salt|hash`
+/// names; `@revoked` keys are refused for the hosts they name.
 public struct KnownHosts: Sendable, Hashable {
     public struct Entry: Sendable, Hashable {
         public enum Marker: String, Sendable { case none, revoked = "@revoked", certAuthority = "@cert-authority" }
@@ -31,16 +38,28 @@ public struct KnownHosts: Sendable, Hashable {
     /// The raw lines, for handing to relays.
     public private(set) var lines: [String] = []
 
-    public init(lines: [String], source: String) {
+    /// - Parameter numbers: the line number of each line in its file, when the
+    ///   lines are a selection (as a relay gets them); nil for a whole file.
+    public init(lines: [String], numbers: [Int]? = nil, source: String) {
         self.source = source
         for (index, line) in lines.enumerated() {
             self.lines.append(line)
-            if let entry = KnownHosts.parse(line, number: index + 1) { entries.append(entry) }
+            let number = numbers.flatMap { index < $0.count ? $0[index] : nil } ?? index + 1
+            if let entry = KnownHosts.parse(line, number: number) {
+                entries.append(entry)
+                positions.append(index)
+            }
         }
     }
 
+    /// Index in `lines` of each entry.
+    private var positions: [Int] = []
+
     public init(text: String, source: String) {
-        self.init(lines: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init), source: source)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // The newline that ends the last line starts no line of its own: what is appended later is that line's successor.
+        if text.hasSuffix("\n") { lines.removeLast() }
+        self.init(lines: lines, source: source)
     }
 
     /// The result of looking a key up.
@@ -51,12 +70,27 @@ public struct KnownHosts: Sendable, Hashable {
         /// The host is known, but only with keys of other types than the one offered.
         case otherTypes(known: [Entry])
         case unknown
+        /// The host is vouched for only by `@cert-authority` lines, which need a host
+        /// certificate (libssh2 1.10 negotiates none).
+        case certificateAuthorities([Entry])
         case revoked(Entry)
     }
 
     /// Looks up `key` for `host:port`.
+    ///
+    /// As OpenSSH does, a host unknown as `[host]:port` is accepted when `host`
+    /// alone is listed with this very key.
     public func check(host: String, port: Int, key: HostKey) -> Verdict {
-        let candidates = entries(for: host, port: port)
+        let verdict = check(name: KnownHosts.name(host: host, port: port), key: key)
+        if port != 22, verdict == .unknown, check(name: KnownHosts.name(host: host, port: 22), key: key) == .match {
+            return .match
+        }
+        return verdict
+    }
+
+    /// Looks up `key` for a name already in known_hosts form (`[host]:port`, or a HostKeyAlias).
+    public func check(name: String, key: HostKey) -> Verdict {
+        let candidates = entries(forName: name)
         if let revoked = candidates.first(where: { $0.marker == .revoked && $0.key == key }) {
             return .revoked(revoked)
         }
@@ -65,43 +99,79 @@ public struct KnownHosts: Sendable, Hashable {
         let sameType = plain.filter { $0.key.type == key.type }
         if !sameType.isEmpty { return .mismatch(known: sameType) }
         if !plain.isEmpty { return .otherTypes(known: plain) }
+        let authorities = candidates.filter { $0.marker == .certAuthority }
+        if !authorities.isEmpty { return .certificateAuthorities(authorities) }
         return .unknown
+    }
+
+    /// How known_hosts writes `host` reached on `port`.
+    public static func name(host: String, port: Int) -> String {
+        port == 22 ? host : "[\(host)]:\(port)"
     }
 
     /// Key types known for `host:port`, to steer the host-key negotiation
     /// towards a key we can verify.
     public func keyTypes(host: String, port: Int) -> [String] {
+        let types = keyTypes(name: KnownHosts.name(host: host, port: port))
+        return types.isEmpty && port != 22 ? keyTypes(name: host) : types
+    }
+
+    /// Key types known for a name in known_hosts form (a HostKeyAlias).
+    public func keyTypes(name: String) -> [String] {
         var seen: [String] = []
-        for entry in entries(for: host, port: port) where entry.marker == .none && !seen.contains(entry.key.type) {
+        for entry in entries(forName: name) where entry.marker == .none && !seen.contains(entry.key.type) {
             seen.append(entry.key.type)
         }
         return seen
     }
 
-    /// The raw lines whose entries concern `host:port` (markers included), to
+    /// The raw lines whose entries concern `host:port` (markers included, and
+    /// the port-22 entries `check` falls back on), with their line numbers, to
     /// hand to a relay that checks the host for us.
-    public func lines(for host: String, port: Int) -> [String] {
-        entries(for: host, port: port).compactMap { entry in
-            entry.line >= 1 && entry.line <= lines.count ? lines[entry.line - 1] : nil
+    public func lines(for host: String, port: Int) -> (lines: [String], numbers: [Int]) {
+        var names = [KnownHosts.name(host: host, port: port).lowercased()]
+        if port != 22 { names.append(host.lowercased()) }
+        return selection { entry in names.contains { KnownHosts.matches(patterns: entry.hosts, name: $0) } }
+    }
+
+    /// Every entry's line with its number: for a relay that must also look up an
+    /// address only it learns (CheckHostIP), which hashed names keep us from filtering by.
+    public var allEntryLines: (lines: [String], numbers: [Int]) { selection { _ in true } }
+
+    private func selection(_ include: (Entry) -> Bool) -> (lines: [String], numbers: [Int]) {
+        var selected: [String] = []
+        var numbers: [Int] = []
+        for (entry, position) in zip(entries, positions) where include(entry) {
+            selected.append(lines[position])
+            numbers.append(entry.line)
         }
+        return (selected, numbers)
     }
 
     /// The known_hosts line recording `key` for `host:port`.
     public static func line(host: String, port: Int, key: HostKey) -> String {
-        "\(port == 22 ? host : "[\(host)]:\(port)") \(key.knownHostsText)"
+        "\(name(host: host, port: port)) \(key.knownHostsText)"
     }
 
-    /// Adds a line (after accept-new).
+    /// Adds a line (after accept-new), numbered after the last line held.
     public mutating func append(_ line: String) {
+        let number = lines.count + 1
         lines.append(line)
-        if let entry = KnownHosts.parse(line, number: lines.count) { entries.append(entry) }
+        if let entry = KnownHosts.parse(line, number: number) {
+            entries.append(entry)
+            positions.append(lines.count - 1)
+        }
     }
 
     // MARK: Matching
 
     func entries(for host: String, port: Int) -> [Entry] {
+        entries(forName: KnownHosts.name(host: host, port: port))
+    }
+
+    func entries(forName name: String) -> [Entry] {
         // Lower-cased as ssh does before any lookup: hashed names are of the lower-case form.
-        let name = (port == 22 ? host : "[\(host)]:\(port)").lowercased()
+        let name = name.lowercased()
         return entries.filter { KnownHosts.matches(patterns: $0.hosts, name: name) }
     }
 

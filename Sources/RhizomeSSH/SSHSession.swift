@@ -5,6 +5,7 @@ import Musl
 #endif
 import CLibSSH2
 import RhizomeIO
+import RhizomeResolver
 
 /// One libssh2 session over one TCP connection.
 ///
@@ -31,9 +32,10 @@ public final class SSHSession {
     ///
     /// - Parameter hostKeyTypes: key types to prefer in the negotiation (those
     ///   known_hosts has for the host), so the server offers a key we can check.
+    /// - Parameter lookup: who resolves `host` when it is a name.
     public convenience init(host: String, port: Int, connectTimeout: Double, operationTimeout: Double = 30,
-                            hostKeyTypes: [String] = []) throws(SSHError) {
-        let fd = try TCPSocket.connect(host: host, port: port, timeout: connectTimeout)
+                            hostKeyTypes: [String] = [], lookup: NameLookup = .system) throws(SSHError) {
+        let fd = try TCPSocket.connect(host: host, port: port, timeout: connectTimeout, lookup: lookup)
         try self.init(socket: fd, host: host, port: port, operationTimeout: operationTimeout, hostKeyTypes: hostKeyTypes)
     }
 

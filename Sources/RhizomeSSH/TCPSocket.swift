@@ -4,34 +4,30 @@ import Glibc
 import Musl
 #endif
 import RhizomeIO
+import RhizomeResolver
 
 /// Opens TCP connections with a timeout, over IPv4 or IPv6.
 public enum TCPSocket {
     /// Connects to `host:port`, trying each resolved address in turn within
     /// `timeout` seconds overall. Returns a blocking socket with TCP_NODELAY.
     ///
-    /// In the static agent only numeric addresses resolve (static glibc has no
-    /// NSS); the controller hands relays numeric addresses.
-    public static func connect(host: String, port: Int, timeout: Double) throws(SSHError) -> CInt {
+    /// A numeric address is used as it is; a name is resolved by `lookup`, here
+    /// where the connection starts (on a relay: with the relay's own files).
+    public static func connect(host: String, port: Int, timeout: Double,
+                               lookup: NameLookup = .system) throws(SSHError) -> CInt {
         let endpoint = formatEndpoint(host: host, port: port)
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_protocol = Int32(IPPROTO_TCP)
-        var list: UnsafeMutablePointer<addrinfo>?
-        let rc = getaddrinfo(host, String(port), &hints, &list)
-        guard rc == 0, let first = list else {
-            throw SSHError(.resolve, endpoint: endpoint, "cannot resolve \(host): \(String(cString: gai_strerror(rc)))")
+        let start = Clock.seconds()
+        let addresses: [SocketAddress]
+        do {
+            addresses = try lookup.addresses(of: host, port: port, timeout: timeout)
+        } catch {
+            throw SSHError(.resolve, endpoint: endpoint, error.description)
         }
-        defer { freeaddrinfo(list) }
-
-        let deadline = Clock.seconds() + timeout
+        let deadline = start + timeout
         var lastError = "no address"
         var lastCode = SSHError.Code.connect
-        var cursor: UnsafeMutablePointer<addrinfo>? = first
-        while let info = cursor {
-            cursor = info.pointee.ai_next
-            let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), Int32(IPPROTO_TCP))
+        for address in addresses {
+            let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), Int32(IPPROTO_TCP))
             guard fd >= 0 else {
                 lastError = String(cString: strerror(errno))
                 continue
@@ -39,7 +35,7 @@ public enum TCPSocket {
             let descriptor = FileDescriptor(rawValue: fd)
             do {
                 try descriptor.setNonBlocking()
-                if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) != 0 {
+                if address.withSockAddr({ Glibc.connect(fd, $0, $1) }) != 0 {
                     guard errno == EINPROGRESS else { throw Errno.current("connect") }
                     var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
                     let remaining = Int32(max(0, (deadline - Clock.seconds()) * 1000))

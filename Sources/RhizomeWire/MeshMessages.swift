@@ -9,7 +9,8 @@ public struct SpawnChild: WireMessage, Hashable {
     public var node: NodeID
     /// Inventory name, for messages.
     public var name: String
-    /// Numeric address (static agents resolve no names).
+    /// The host as written: a name, which the relay resolves with its own files
+    /// (its /etc/hosts, resolv.conf and nsswitch.conf order), or a numeric address.
     public var address: String
     public var port: UInt16
     public var user: String
@@ -31,12 +32,22 @@ public struct SpawnChild: WireMessage, Hashable {
     public var keepaliveInterval: UInt32
     /// Payload cache bound the child is told in its Welcome.
     public var payloadCacheBytes: UInt64
+    /// The line number in `knownHostsSource` of each of `knownHostsLines`, for messages.
+    public var knownHostsLineNumbers: [UInt32]
+    /// ssh_config HostKeyAlias: the name known_hosts is searched for instead of `address`.
+    public var hostKeyAlias: String?
+    /// ssh_config CheckHostIP: also check the key recorded for the address the relay connects to.
+    public var checkHostIP: Bool
 
     public init(node: NodeID, name: String, address: String, port: UInt16, user: String, knownHostsLines: [String],
                 knownHostsSource: String, hostKeyPolicy: UInt8, publicKeys: [[UInt8]], publicKeyLabels: [String],
                 password: String? = nil, connectTimeout: Double, operationTimeout: Double, keepaliveInterval: UInt32,
-                payloadCacheBytes: UInt64 = 256 << 20) {
+                payloadCacheBytes: UInt64 = 256 << 20, knownHostsLineNumbers: [UInt32]? = nil, hostKeyAlias: String? = nil,
+                checkHostIP: Bool = false) {
         self.payloadCacheBytes = payloadCacheBytes
+        self.knownHostsLineNumbers = knownHostsLineNumbers ?? knownHostsLines.indices.map { UInt32($0 + 1) }
+        self.hostKeyAlias = hostKeyAlias
+        self.checkHostIP = checkHostIP
         self.node = node
         self.name = name
         self.address = address
@@ -73,6 +84,21 @@ public struct SpawnChild: WireMessage, Hashable {
         operationTimeout = try reader.readDuration()
         keepaliveInterval = try reader.readInteger()
         payloadCacheBytes = try reader.readInteger()
+        let numberCount = try reader.readLength(limit: reader.remaining)
+        guard numberCount == knownHostsLines.count else {
+            throw WireError(.malformedMessage("\(numberCount) known_hosts line numbers for \(knownHostsLines.count) lines"))
+        }
+        var numbers: [UInt32] = []
+        numbers.reserveCapacity(min(numberCount, FrameLimits.maxReservedElements))
+        for _ in 0 ..< numberCount {
+            guard let number = UInt32(exactly: try reader.readVarint()) else {
+                throw WireError(.malformedMessage("known_hosts line number over 2^32"))
+            }
+            numbers.append(number)
+        }
+        knownHostsLineNumbers = numbers
+        hostKeyAlias = try reader.readBool() ? try reader.readString() : nil
+        checkHostIP = try reader.readBool()
     }
 
     public func encode(into writer: inout ByteWriter) {
@@ -93,6 +119,11 @@ public struct SpawnChild: WireMessage, Hashable {
         writer.writeInteger(operationTimeout.bitPattern)
         writer.writeInteger(keepaliveInterval)
         writer.writeInteger(payloadCacheBytes)
+        writer.writeLength(knownHostsLineNumbers.count)
+        for number in knownHostsLineNumbers { writer.writeVarint(UInt64(number)) }
+        writer.writeBool(hostKeyAlias != nil)
+        if let hostKeyAlias { writer.writeString(hostKeyAlias) }
+        writer.writeBool(checkHostIP)
     }
 }
 

@@ -59,4 +59,20 @@ import Testing
         #expect(forwarded.first?.contains("hosts 'w1', 'w2', 'w3'") == true)
         #expect(inventory.warnings.contains { $0.contains("ServerAliveInterval") } == false)
     }
+
+    @Test func hostKeyAliasAndCheckHostIPFromSSHArguments() throws {
+        let inventory = try Scratch().load("hosts.ini", """
+            a ansible_host=db.inner ansible_ssh_common_args='-o HostKeyAlias=DB-Primary -o CheckHostIP=yes'
+            b ansible_ssh_common_args='-o CheckHostIP=maybe'
+            c
+            """)
+        let a = try #require(inventory.host(named: "a")).connection
+        #expect(a.address == "db.inner")
+        #expect(a.hostKeyAlias == "db-primary")
+        #expect(a.checkHostIP)
+        // OpenSSH's default is CheckHostIP no.
+        #expect(try #require(inventory.host(named: "c")).connection.checkHostIP == false)
+        #expect(try #require(inventory.host(named: "c")).connection.hostKeyAlias == nil)
+        #expect(inventory.warnings.contains { $0.contains("CheckHostIP=maybe is not yes or no") })
+    }
 }

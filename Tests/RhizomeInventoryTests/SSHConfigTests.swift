@@ -27,7 +27,9 @@ import Testing
             IdentityFile /k/default
             IdentityFile /k/gw
             User fallback
-            HostKeyAlias shared
+            HostKeyAlias Shared
+            CheckHostIP yes
+            Ciphers aes128-ctr
         """
 
     @Test func firstValueWinsAndIdentityFilesAccumulate() throws {
@@ -38,7 +40,10 @@ import Testing
         #expect(gw.port == 2200)
         #expect(gw.identityFiles == ["/k/gw", "/k/default"])
         #expect(gw.origins["Port"]?.line == 4)
-        #expect(gw.unsupported.map(\.0) == ["hostkeyalias"])
+        #expect(gw.unsupported.map(\.0) == ["ciphers"])
+        // ssh lower-cases the alias, as it does host names.
+        #expect(gw.hostKeyAlias == "shared")
+        #expect(gw.checkHostIP == true)
     }
 
     @Test func negationAndProxyCommand() throws {
@@ -86,7 +91,10 @@ import Testing
         let alias = try #require(inventory.host(named: "alias"))
         #expect(alias.connection.address == "alias.example.net")
         #expect(alias.connection.port == 2022)
-        #expect(inventory.warnings.contains { $0.contains("hostkeyalias is not supported") })
+        #expect(inventory.warnings.contains { $0.contains("ciphers is not supported") })
+        #expect(alias.connection.hostKeyAlias == "shared")
+        #expect(alias.connection.checkHostIP)
+        #expect(app.hops.first?.connection.hostKeyAlias == "shared")
     }
 
     @Test func includeAndErrors() throws {

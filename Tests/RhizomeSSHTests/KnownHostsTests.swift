@@ -119,9 +119,11 @@ import Testing
         #expect(known.check(host: "10.0.0.5", port: 2222, key: a) == .match)
         #expect(known.check(host: "10.0.0.5", port: 22, key: a) == .unknown)
         #expect(known.check(host: "10.0.0.5", port: 2223, key: a) == .unknown)
-        // A plain entry is for port 22 only.
+        // A plain entry is for port 22; on another port, ssh accepts the very same key
+        // from it when the bracketed name is not listed at all ("checking without port identifier").
         #expect(known.check(host: "10.0.0.6", port: 22, key: a) == .match)
-        #expect(known.check(host: "10.0.0.6", port: 2222, key: a) == .unknown)
+        #expect(known.check(host: "10.0.0.6", port: 2222, key: a) == .match)
+        #expect(known.check(host: "10.0.0.6", port: 2222, key: b) == .unknown)
         #expect(known.check(host: "web.lab", port: 2200, key: a) == .match)
         #expect(known.check(host: "web.lab", port: 22, key: a) == .unknown)
         #expect(known.check(host: "::1", port: 2222, key: a) == .match)
@@ -192,7 +194,9 @@ import Testing
     @Test func certificateAuthoritiesAreNotHostKeys() {
         let known = KnownHosts(lines: [entry("*.lab", a, marker: "@cert-authority")], source: "x")
         #expect(known.entries.count == 1)
-        #expect(known.check(host: "web.lab", port: 22, key: a) == .unknown)
+        // Said apart from "unknown", so that the refusal can name the line and the reason.
+        #expect(known.check(host: "web.lab", port: 22, key: a) == .certificateAuthorities(known.entries))
+        #expect(known.check(host: "web.org", port: 22, key: a) == .unknown)
         #expect(known.keyTypes(host: "web.lab", port: 22) == [])
     }
 
@@ -241,7 +245,8 @@ import Testing
         #expect(known.lines == ["# header", entry("other.lab", b), line])
         #expect(known.entries.last?.line == 3)
         #expect(known.check(host: host, port: port, key: a) == .match)
-        #expect(known.check(host: host, port: port == 22 ? 2022 : 22, key: a) == .unknown)
+        // A bracketed line is for its port only; a plain one is also the fallback for other ports.
+        #expect(known.check(host: host, port: port == 22 ? 2022 : 22, key: a) == (port == 22 ? .match : .unknown))
     }
 
     @Test func appendingACommentAddsALineButNoEntry() {
@@ -249,5 +254,91 @@ import Testing
         known.append("# added by rhizome")
         #expect(known.lines == ["# added by rhizome"])
         #expect(known.entries.isEmpty)
+    }
+}
+
+/// What a relay gets of the controller's file, and how its messages name lines.
+@Suite struct KnownHostsSelectionTests {
+    let a = fakeKey("a")
+    let b = fakeKey("b")
+
+    var file: KnownHosts {
+        KnownHosts(text: [
+            "# header",
+            entry("web.lab", a),
+            entry("db.lab", b),
+            "",
+            entry("[web.lab]:2222", b),
+            entry("*.lab,!db.lab", b, marker: "@revoked"),
+            entry("*.corp", a, marker: "@cert-authority"),
+            entry("alias-web", a),
+        ].joined(separator: "\n") + "\n", source: "/k/known_hosts")
+    }
+
+    @Test func aRelayGetsTheHostsLinesWithTheirNumbers() {
+        let selected = file.lines(for: "web.lab", port: 22)
+        #expect(selected.numbers == [2, 6])
+        #expect(selected.lines == [entry("web.lab", a), entry("*.lab,!db.lab", b, marker: "@revoked")])
+        // Off port 22: the bracketed name, and the plain name ssh falls back on.
+        #expect(file.lines(for: "web.lab", port: 2222).numbers == [2, 5, 6])
+        #expect(file.lines(for: "db.lab", port: 22).numbers == [3])
+        #expect(file.lines(for: "nosuch.org", port: 22).numbers == [])
+        #expect(file.allEntryLines.numbers == [2, 3, 5, 6, 7, 8])
+    }
+
+    @Test func theRelaysCopyNamesTheControllersLines() {
+        let selected = file.lines(for: "db.lab", port: 22)
+        let relay = KnownHosts(lines: selected.lines, numbers: selected.numbers, source: "/k/known_hosts")
+        // Line 3 of the file, not line 1 of what was sent (another host's line, in general).
+        #expect(relay.check(host: "db.lab", port: 22, key: a) == .mismatch(known: [
+            KnownHosts.Entry(marker: .none, hosts: "db.lab", key: b, line: 3),
+        ]))
+        let everything = file.allEntryLines
+        let full = KnownHosts(lines: everything.lines, numbers: everything.numbers, source: "/k/known_hosts")
+        guard case .revoked(let revoked) = full.check(host: "web.lab", port: 22, key: b) else {
+            Issue.record("revoked key accepted")
+            return
+        }
+        #expect(revoked.line == 6)
+    }
+
+    @Test func aWholeFileEndingInANewlineNumbersAppendedLinesAfterItsLast() {
+        var known = file
+        #expect(known.lines.count == 8)
+        known.append(entry("new.lab", a))
+        #expect(known.entries.last?.line == 9)
+    }
+
+    @Test func hostKeyAliasIsLookedUpAsWrittenWithNoPort() {
+        #expect(file.check(name: "alias-web", key: a) == .match)
+        #expect(file.check(name: "ALIAS-WEB", key: a) == .match)
+        #expect(file.check(name: "alias-web", key: b) == .mismatch(known: [file.entries[5]]))
+        #expect(file.keyTypes(name: "alias-web") == ["ssh-ed25519"])
+        #expect(file.lines(for: "alias-web", port: 22).numbers == [8])
+    }
+
+    @Test func portFallbackNeedsTheSameKey() {
+        // [web.lab]:2222 is listed with b: no fallback to web.lab's a.
+        #expect(file.check(host: "web.lab", port: 2222, key: a) == .mismatch(known: [file.entries[2]]))
+        // `*.lab` is not matched by "[web.lab]:2222": as in ssh, the revocation is for port 22.
+        #expect(file.check(host: "web.lab", port: 2222, key: b) == .match)
+        #expect(file.check(host: "web.lab", port: 22, key: b) == .revoked(file.entries[3]))
+        // db.lab has no bracketed entry: its port-22 key is accepted on 2200, another key is not.
+        #expect(file.check(host: "db.lab", port: 2200, key: b) == .match)
+        #expect(file.check(host: "db.lab", port: 2200, key: a) == .unknown)
+        #expect(file.keyTypes(host: "db.lab", port: 2200) == ["ssh-ed25519"])
+    }
+
+    @Test func certificateAuthoritiesOnlyNameTheirLines() {
+        #expect(file.check(host: "app.corp", port: 22, key: b) == .certificateAuthorities([file.entries[4]]))
+        #expect(file.entries[4].line == 7)
+        // A plain entry for the host wins over the authority.
+        let both = KnownHosts(lines: [entry("*.corp", a, marker: "@cert-authority"), entry("app.corp", b)], source: "x")
+        #expect(both.check(host: "app.corp", port: 22, key: b) == .match)
+        #expect(both.check(host: "app.corp", port: 22, key: a) == .mismatch(known: [both.entries[1]]))
+    }
+
+    @Test func negationExcludesAHostFromRevocation() {
+        #expect(file.check(host: "db.lab", port: 22, key: b) == .match)
     }
 }

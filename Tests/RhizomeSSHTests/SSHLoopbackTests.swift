@@ -200,7 +200,7 @@ struct SSHLoopbackTests {
 
             // Looked up under another name, as relays do for addresses they were handed.
             let named = KnownHosts(lines: [KnownHosts.line(host: "web.lab", port: server.port, key: key)], source: "named")
-            #expect(try session.verifyHostKey(knownHosts: named, policy: .strict, name: "web.lab") == .known)
+            #expect(try session.verifyHostKey(knownHosts: named, policy: .strict, name: HostKeyName(name: "web.lab")) == .known)
         }
     }
 

@@ -60,8 +60,9 @@ struct MeshMessageTests {
         var spawn = Self.spawn
         spawn.password = nil
         var body = spawn.encodedBody
-        // The flag comes right before the two timeouts, the interval and the cache size.
-        let flag = body.count - (8 + 8 + 4 + 8) - 1
+        // The flag comes right before the two timeouts, the interval, the cache size,
+        // the (empty) list of line numbers and the alias and CheckHostIP flags.
+        let flag = body.count - (8 + 8 + 4 + 8 + 1 + 1 + 1) - 1
         #expect(body[flag] == 0)
         body[flag] = 2
         #expect(caught { () throws(WireError) in try SpawnChild(body: body) }
@@ -73,11 +74,23 @@ struct MeshMessageTests {
         let spawn = SpawnChild(node: NodeID(0x0102_0304), name: "n", address: "a", port: 0x1617, user: "u",
                                knownHostsLines: ["h"], knownHostsSource: "s", hostKeyPolicy: 1, publicKeys: [[0xAA]],
                                publicKeyLabels: ["l"], password: "p", connectTimeout: 1.5, operationTimeout: 2,
-                               keepaliveInterval: 0x2122_2324, payloadCacheBytes: 0x3132_3334_3536_3738)
+                               keepaliveInterval: 0x2122_2324, payloadCacheBytes: 0x3132_3334_3536_3738,
+                               knownHostsLineNumbers: [0x81], hostKeyAlias: "k", checkHostIP: true)
         #expect(spawn.encodedBody == hex("""
             01020304  01 6e  01 61  1617  01 75  01 01 68  01 73  01  01 01 aa  01 01 6c  01 01 70
-            3ff8000000000000  4000000000000000  21222324  3132333435363738
+            3ff8000000000000  4000000000000000  21222324  3132333435363738  01 81 01  01 01 6b  01
             """))
+    }
+
+    @Test("SpawnChild needs one known_hosts line number per line")
+    func lineNumbersPerLine() throws {
+        var spawn = Self.spawn
+        spawn.knownHostsLines = ["a", "b"]
+        spawn.knownHostsLineNumbers = [3]
+        #expect(caught { () throws(WireError) in try SpawnChild(body: spawn.encodedBody) }
+            == WireError(.malformedMessage("1 known_hosts line numbers for 2 lines")))
+        spawn.knownHostsLineNumbers = [3, 9]
+        #expect(try SpawnChild(body: spawn.encodedBody) == spawn)
     }
 
     @Test("SpawnChild rejects key and line counts the body cannot hold")

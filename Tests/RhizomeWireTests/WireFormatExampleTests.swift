@@ -68,7 +68,7 @@ struct WireFormatExampleTests {
                                knownHostsLines: ["10.0.0.12 ssh-ed25519 AAAA"], knownHostsSource: "kh",
                                hostKeyPolicy: 1, publicKeys: [[0xAA, 0xBB]], publicKeyLabels: ["id"],
                                connectTimeout: 10, operationTimeout: 30, keepaliveInterval: 15,
-                               payloadCacheBytes: 256 << 20)
+                               payloadCacheBytes: 256 << 20, knownHostsLineNumbers: [7])
         #expect(spawn.encodedBody == hex("""
             00 00 00 0c
             03 64 62 31
@@ -85,6 +85,9 @@ struct WireFormatExampleTests {
             40 3e 00 00 00 00 00 00
             00 00 00 0f
             00 00 00 00 10 00 00 00
+            01 07
+            00
+            00
             """))
     }
 
