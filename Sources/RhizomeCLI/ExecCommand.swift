@@ -119,39 +119,42 @@ struct ExecCommand: AsyncParsableCommand {
         var failed = false
         var unreachable = false
         var outcomes: [TaskOutcome] = []
-        await withTaskGroup(of: TaskOutcome.self) { group in
-            // Every host at once: the controller admits --forks link set-ups
-            // at a time under each node (its own, and each relay's).
-            for host in hosts {
-                group.addTask {
-                    // Settings the agent cannot honour fail this host alone, before it connects.
-                    if let reason = UnsupportedSettings.reason(for: host) {
-                        return TaskOutcome(host: host.name, status: .failed, message: reason)
-                    }
-                    switch await controller.connect(host) {
-                    case .failure(let error):
-                        return TaskOutcome(error)
-                    case .success(let handle):
-                        progress?.taskStarted(host.name, task: module)
-                        let outcome = await controller.run(request, on: handle)
-                        if verbose {
-                            let t = handle.timings
-                            let line = String(format: "%@: handshake %.1f ms, auth %.1f ms, bootstrap %.1f ms, task %.1f ms",
-                                              host.name, t.handshake * 1000, t.authentication * 1000, t.bootstrap * 1000,
-                                              outcome.elapsed * 1000)
-                            if let progress { progress.note(line) } else { Console.err(line) }
-                        }
-                        return outcome
-                    }
-                }
+        // Every host at once: the controller admits --forks link set-ups at a
+        // time under each node (its own, and each relay's). Outcomes arrive
+        // in a stream, so that an interrupted run stops waiting for links
+        // still coming up.
+        let (stream, sink) = AsyncStream.makeStream(of: TaskOutcome.self)
+        let remaining = ManagedCounter(hosts.count)
+        let grace = 3.0
+        let interruption = Interruption(onInterrupt: {
+            controller.cancelAll(reason: "interrupted by SIGINT on the controller", grace: grace)
+            DispatchQueue.global().asyncAfter(deadline: .now() + grace + 1) { sink.finish() }
+        }, beforeExit: { progress?.finish() })
+        for host in hosts {
+            Task {
+                let outcome = await Self.runOne(host, request: request, controller: controller, module: module,
+                                                progress: progress, verbose: verbose)
+                sink.yield(outcome)
+                if remaining.decrement() == 0 { sink.finish() }
             }
-            for await outcome in group {
+        }
+        for await outcome in stream {
+            outcomes.append(outcome)
+            progress?.taskFinished(outcome)
+            let text = formatter.format(outcome, module: module)
+            if let progress { progress.print(text) } else { Console.out(text) }
+            if outcome.status == .unreachable { unreachable = true }
+            if outcome.status == .failed { failed = true }
+        }
+        let interrupted = interruption?.happened == true
+        if interrupted {
+            let finished = Set(outcomes.map(\.host))
+            for host in hosts where !finished.contains(host.name) {
+                let outcome = TaskOutcome(host: host.name, status: .failed,
+                                          message: "interrupted by SIGINT on the controller before its link came up")
                 outcomes.append(outcome)
-                progress?.taskFinished(outcome)
                 let text = formatter.format(outcome, module: module)
                 if let progress { progress.print(text) } else { Console.out(text) }
-                if outcome.status == .unreachable { unreachable = true }
-                if outcome.status == .failed { failed = true }
             }
         }
         // The last frame stays on screen; what follows prints below it.
@@ -166,7 +169,47 @@ struct ExecCommand: AsyncParsableCommand {
             }
         }
         await controller.shutdown()
+        if interrupted {
+            let ran = outcomes.filter { $0.result != nil }.count
+            Console.err("[ERROR]: interrupted by SIGINT: \(ran) of \(hosts.count) host\(hosts.count == 1 ? "" : "s") ran the task "
+                        + "(their tasks were cancelled where still running)")
+            progress?.finish()
+            Interruption.endBySignal()
+        }
         if unreachable { throw ExitCode(4) }
         if failed { throw ExitCode(2) }
     }
+
+    /// Connects one host and runs the task there.
+    private static func runOne(_ host: ResolvedHost, request: RunTask, controller: Controller, module: String,
+                               progress: LiveProgress?, verbose: Bool) async -> TaskOutcome {
+        // Settings the agent cannot honour fail this host alone, before it connects.
+        if let reason = UnsupportedSettings.reason(for: host) {
+            return TaskOutcome(host: host.name, status: .failed, message: reason)
+        }
+        switch await controller.connect(host) {
+        case .failure(let error):
+            return TaskOutcome(error)
+        case .success(let handle):
+            progress?.taskStarted(host.name, task: module)
+            let outcome = await controller.run(request, on: handle)
+            if verbose {
+                let t = handle.timings
+                let line = String(format: "%@: handshake %.1f ms, auth %.1f ms, bootstrap %.1f ms, task %.1f ms",
+                                  host.name, t.handshake * 1000, t.authentication * 1000, t.bootstrap * 1000,
+                                  outcome.elapsed * 1000)
+                if let progress { progress.note(line) } else { Console.err(line) }
+            }
+            return outcome
+        }
+    }
+}
+
+/// A count shared by tasks.
+final class ManagedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int
+    init(_ value: Int) { self.value = value }
+    /// The value after taking one off.
+    func decrement() -> Int { lock.withLock { value -= 1; return value } }
 }

@@ -533,6 +533,15 @@ public final class Controller: Sendable {
         return outcome
     }
 
+    /// Cuts the run short (SIGINT): every running task is cancelled on its
+    /// agent, which kills its process group and reports what it printed;
+    /// tasks asked for from now on do not start. A task whose result has not
+    /// come within `grace` seconds ends as failed without one.
+    public func cancelAll(reason: String, grace: Double = 3) {
+        let core = core
+        loop.execute { core.value.cancelAll(reason: reason, grace: grace) }
+    }
+
     /// Round-trip time of a ping to the agent, in seconds; nil if the link is gone, or
     /// if no answer came within `timeout` seconds (nil: wait as long as the link is up).
     public func ping(_ handle: AgentHandle, timeout: Double? = nil) async -> Double? {

@@ -104,6 +104,10 @@ final class ControllerCore: LinkDelegate {
     // MARK: Tasks
 
     func start(_ request: RunTask, on handle: AgentHandle, stream: UInt32, continuation: CheckedContinuation<TaskOutcome, Never>) {
+        if let interrupted {
+            continuation.resume(returning: TaskOutcome(host: handle.host, status: .failed, message: "not started: \(interrupted)"))
+            return
+        }
         guard let link = link(to: handle.node) else {
             let reason = lost[handle.node] ?? "no link"
             continuation.resume(returning: .unreachable(handle.host, "link to \(handle.host) lost: \(reason)"))
@@ -119,6 +123,36 @@ final class ControllerCore: LinkDelegate {
         }
         tasks[handle.node, default: [:]][stream] = PendingTask(host: handle.host, continuation: continuation)
         link.send(envelope)
+    }
+
+    /// Why the run was cut short, once it was: tasks asked for afterwards do not start.
+    private var interrupted: String?
+
+    /// Cancels every running task: each agent kills its task's process group
+    /// and sends the result (what ran, what it printed). Tasks whose result
+    /// has not come within `grace` seconds end as failed without one.
+    func cancelAll(reason: String, grace: Double) {
+        guard interrupted == nil else { return }
+        interrupted = reason
+        for (node, streams) in tasks {
+            guard let link = link(to: node) else { continue }
+            for stream in streams.keys {
+                link.send(Envelope(CancelTask(reason: reason), destination: node, source: .controller, stream: stream))
+            }
+        }
+        loop.schedule(after: grace) { [weak self] in
+            guard let self else { return }
+            for (node, streams) in self.tasks {
+                for (_, pending) in streams {
+                    var outcome = TaskOutcome(host: pending.host, status: .failed,
+                                              message: "\(reason); no result came within \(Int(grace)) s of the cancel")
+                    outcome.stdout = pending.stdout
+                    outcome.stderr = pending.stderr
+                    pending.continuation.resume(returning: outcome)
+                }
+                self.tasks[node] = nil
+            }
+        }
     }
 
     func ping(_ node: NodeID, timeout: Double? = nil, continuation: CheckedContinuation<Bool, Never>) {

@@ -90,7 +90,7 @@ struct LiveIntegrationTests {
         #expect(!result.stdout.contains("\u{1B}["))
     }
 
-    @Test("Ctrl-C during a live run: the cursor comes back and the process still ends by SIGINT; no agent stays")
+    @Test("Ctrl-C during a live run: tasks are cancelled and reported, the cursor comes back and the process still ends by SIGINT; no agent stays")
     func interrupted() throws {
         // A pseudo-terminal of our own, so that the signal goes to rhizome itself.
         let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
@@ -142,7 +142,11 @@ struct LiveIntegrationTests {
         drain()
         #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGINT,
                 "\(process.terminationReason.rawValue) \(process.terminationStatus)")
-        #expect(String(decoding: screen, as: UTF8.self).hasSuffix("\u{1B}[?25h"))
+        let text = String(decoding: screen, as: UTF8.self)
+        #expect(text.contains("\u{1B}[?25h"), "the cursor is shown again")
+        // The tasks were cancelled, and what ran is printed before the end.
+        #expect(text.contains("t01 | FAILED | rc=-9 >>"), "\(text.suffix(600))")
+        #expect(text.contains("[ERROR]: interrupted by SIGINT"))
         // The agents notice their links close and leave.
         for host in ["bastion1", "t01", "t08"] {
             #expect(try Lab.eventually(within: 10) { try Lab.agentPids("tree", host).isEmpty }, "\(host)")
