@@ -19,6 +19,7 @@ public enum AgentMain {
 
     public static func run(arguments: [String]) -> Never {
         signal(SIGPIPE, SIG_IGN)
+        LibCrypto.keepUntilExit()
         // Before anything else: the tasks this agent starts must not outlive it.
         if arguments.dropFirst().first != "--version" { TaskReaper.start() }
         var stagePath: String?

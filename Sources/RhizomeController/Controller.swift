@@ -56,6 +56,7 @@ public final class Controller: Sendable {
         // A peer that goes away must be an error on that link, not the end of
         // the process: writes to closed sockets return EPIPE instead.
         signal(SIGPIPE, SIG_IGN)
+        LibCrypto.keepUntilExit()
         self.signerFactory = signerFactory
         self.slots = SetupSlots(limit: options.forks)
         self.options = options
@@ -591,12 +592,16 @@ public final class Controller: Sendable {
         }
         loop.stop()
         for signer in signers.all { signer.close() }
+        var hosts: [TunnelHost] = []
         for task in tunnels.withLock({ Array($0.values) }) {
-            if case .success(let host) = await task.value { host.close() }
+            if case .success(let host) = await task.value { hosts.append(host) }
         }
         let finished = loopFinished
+        let tunnelHosts = hosts
+        // Both waits block: they run on a thread of their own.
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             OSThread.detach(name: "rhizome-join") {
+                for host in tunnelHosts { host.close(timeout: timeout) }
                 finished.wait()
                 continuation.resume()
             }

@@ -19,6 +19,8 @@ public final class TunnelHost: @unchecked Sendable {
     public let timings: LinkTimings
     private let loop: EventLoop
     private let state: State
+    /// Fulfilled by the tunnel thread once every channel is closed.
+    private let finished = Rendezvous<Void>()
 
     /// Takes over an authenticated session and starts serving tunnels through it.
     public init(session: Transferable<SSHSession>, name: String, timings: LinkTimings = LinkTimings()) throws {
@@ -28,10 +30,12 @@ public final class TunnelHost: @unchecked Sendable {
         self.loop = loop
         let state = State(session: session.value, loop: loop, name: name)
         self.state = state
+        let finished = finished
         OSThread.detach(name: "rhizome-tunnel") {
             state.start()
             loop.run()
             state.closeAll()
+            finished.fulfil(())
         }
     }
 
@@ -67,9 +71,13 @@ public final class TunnelHost: @unchecked Sendable {
         }
     }
 
-    /// Closes every tunnel and the bastion's session.
-    public func close() {
+    /// Closes every tunnel and waits (at most `timeout` seconds) for the
+    /// tunnel thread to finish: closing a channel still encrypts packets, and
+    /// a process that exits meanwhile tears libcrypto down under that thread.
+    public func close(timeout: Double = 5) {
         loop.stop()
+        // Fulfilled again, so that a second close returns at once.
+        if finished.wait(timeout: timeout) != nil { finished.fulfil(()) }
     }
 
     /// Everything below runs on the tunnel thread only.
